@@ -1,0 +1,48 @@
+//! Maps and load-time globals shared by every program.
+
+use aya_ebpf::{
+    macros::map,
+    maps::{PerCpuArray, RingBuf},
+};
+use exporter_common::{
+    config::AgentConfig,
+    offsets::KernelOffsets,
+    stats::{STAT_COUNT, Stat},
+};
+
+/// Records for userspace. Userspace may resize it at load time.
+#[map(name = "EVENTS")]
+pub static EVENTS: RingBuf = RingBuf::with_byte_size(4 * 1024 * 1024, 0);
+
+/// Per-CPU counters, indexed by [`Stat`].
+#[map(name = "STATS")]
+pub static STATS: PerCpuArray<u64> = PerCpuArray::with_max_entries(STAT_COUNT, 0);
+
+/// Kernel structure offsets, written by userspace before load.
+#[unsafe(no_mangle)]
+pub static OFFSETS: KernelOffsets = KernelOffsets::UNKNOWN;
+
+/// Agent settings, written by userspace before load.
+#[unsafe(no_mangle)]
+pub static AGENT: AgentConfig = AgentConfig::DEFAULT;
+
+/// Reads the offsets global (volatile so the compiler keeps the load that
+/// userspace patches).
+#[inline(always)]
+pub fn offsets() -> KernelOffsets {
+    unsafe { core::ptr::read_volatile(&raw const OFFSETS) }
+}
+
+/// Reads the agent settings global.
+#[inline(always)]
+pub fn agent() -> AgentConfig {
+    unsafe { core::ptr::read_volatile(&raw const AGENT) }
+}
+
+/// Adds one to a per-CPU counter.
+#[inline(always)]
+pub fn count(stat: Stat) {
+    if let Some(slot) = STATS.get_ptr_mut(stat as u32) {
+        unsafe { *slot += 1 };
+    }
+}

@@ -1,0 +1,9 @@
+//! Payloads of the ring-buffer records, one module per event.
+
+pub mod exec;
+pub mod exit;
+pub mod fork;
+
+pub use exec::{ExecData, ExecEvent};
+pub use exit::{ExitData, ExitEvent};
+pub use fork::{ForkData, ForkEvent};

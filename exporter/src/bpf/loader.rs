@@ -1,0 +1,115 @@
+//! Loads the embedded eBPF object, patches its globals and attaches programs.
+//!
+//! Programs stay attached as long as [`Loaded`] lives: aya detaches every
+//! link when the `Ebpf` is dropped, and nothing is pinned, so a crash or
+//! `kill -9` leaves nothing behind.
+
+use aya::{
+    Btf, Ebpf, EbpfLoader,
+    maps::{MapData, PerCpuArray, RingBuf},
+    programs::{RawTracePoint, TracePoint},
+};
+use exporter_common::{config::AgentConfig, offsets::KernelOffsets};
+use thiserror::Error;
+
+use super::{offsets::Resolved, stats::KernelStats};
+
+/// The eBPF object built by `build.rs` from `exporter-bpf`.
+static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sysotel"));
+
+#[derive(Debug, Error)]
+pub enum LoadError {
+    #[error("this sysotel binary was built with AYA_BUILD_SKIP and embeds no eBPF object; rebuild with `cargo xtask build`")]
+    NoObject,
+    #[error("loading the eBPF object failed: {0}")]
+    Load(#[from] aya::EbpfError),
+    #[error("program {0} is missing from the eBPF object")]
+    MissingProgram(&'static str),
+    #[error("map {0} is missing from the eBPF object")]
+    MissingMap(&'static str),
+    #[error("program {program}: {source}")]
+    Program { program: &'static str, source: aya::programs::ProgramError },
+    #[error("map {map}: {source}")]
+    Map { map: &'static str, source: aya::maps::MapError },
+}
+
+/// Where a program is attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// A classic tracepoint `category/name`.
+    TracePoint { category: &'static str, name: &'static str },
+    /// A raw tracepoint.
+    Raw { name: &'static str },
+}
+
+/// A program and its hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attached {
+    pub program: &'static str,
+    pub hook: Hook,
+}
+
+/// Every program of the object and where it goes.
+pub const PROGRAMS: [Attached; 3] = [
+    Attached { program: "sched_process_exec", hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" } },
+    Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" } },
+    Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" } },
+];
+
+/// A loaded and attached object.
+pub struct Loaded {
+    /// Keeps programs attached and maps alive.
+    pub ebpf: Ebpf,
+    pub attached: Vec<Attached>,
+    pub events: RingBuf<MapData>,
+    pub stats: KernelStats,
+}
+
+/// Loads the object with `offsets` and the agent's own pid, and attaches
+/// every program in [`PROGRAMS`].
+///
+/// # Errors
+/// [`LoadError`] naming the program or map that failed.
+pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, ring_bytes: Option<u32>) -> Result<Loaded, LoadError> {
+    if OBJECT.is_empty() {
+        return Err(LoadError::NoObject);
+    }
+    let agent = AgentConfig { agent_pid, reserved: 0 };
+    let kernel_offsets: KernelOffsets = offsets.offsets;
+    let btf = Btf::from_sys_fs().ok();
+    let mut loader = EbpfLoader::new();
+    loader.btf(btf.as_ref()).override_global("OFFSETS", &kernel_offsets, true).override_global("AGENT", &agent, true);
+    if let Some(bytes) = ring_bytes {
+        loader.map_max_entries("EVENTS", bytes);
+    }
+    let mut ebpf = loader.load(OBJECT)?;
+    let mut attached = Vec::new();
+    for spec in PROGRAMS {
+        attach(&mut ebpf, spec)?;
+        attached.push(spec);
+    }
+    let events = ebpf.take_map("EVENTS").ok_or(LoadError::MissingMap("EVENTS"))?;
+    let events = RingBuf::try_from(events).map_err(|source| LoadError::Map { map: "EVENTS", source })?;
+    let stats = ebpf.take_map("STATS").ok_or(LoadError::MissingMap("STATS"))?;
+    let stats = PerCpuArray::try_from(stats).map_err(|source| LoadError::Map { map: "STATS", source })?;
+    Ok(Loaded { ebpf, attached, events, stats: KernelStats::new(stats) })
+}
+
+fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {
+    let name = spec.program;
+    let err = |source| LoadError::Program { program: name, source };
+    let program = ebpf.program_mut(name).ok_or(LoadError::MissingProgram(name))?;
+    match spec.hook {
+        Hook::TracePoint { category, name: tp } => {
+            let p: &mut TracePoint = program.try_into().map_err(err)?;
+            p.load().map_err(err)?;
+            p.attach(category, tp).map_err(err)?;
+        }
+        Hook::Raw { name: tp } => {
+            let p: &mut RawTracePoint = program.try_into().map_err(err)?;
+            p.load().map_err(err)?;
+            p.attach(tp).map_err(err)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! Loading and attaching the kernel programs.
+//!
+//! [`offsets`] resolves the kernel structure offsets from BTF, [`loader`]
+//! patches the globals, loads the embedded object and attaches each program,
+//! [`stats`] reads the per-CPU counters the programs keep.
+
+pub mod loader;
+pub mod offsets;
+pub mod stats;
+
+pub use loader::{Attached, LoadError, Loaded, load_and_attach};
+pub use offsets::{OffsetsError, resolve_offsets};
+pub use stats::KernelStats;

@@ -1,0 +1,160 @@
+//! Agent configuration from the standard OpenTelemetry environment
+//! variables (and the command line).
+//!
+//! The OTLP exporter of opentelemetry-rust reads endpoint, headers, timeout,
+//! compression and batching variables itself; what it does not do is pick
+//! the transport from `OTEL_EXPORTER_OTLP_PROTOCOL`, honour
+//! `OTEL_SDK_DISABLED` or `OTEL_LOGS_EXPORTER`. This module decides those.
+
+use thiserror::Error;
+
+/// Where log records go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogsOutput {
+    /// One readable line per event on stdout (the default without a collector).
+    Terminal,
+    /// OTLP to a collector.
+    Otlp(Protocol),
+    /// Nowhere (`OTEL_LOGS_EXPORTER=none` or `OTEL_SDK_DISABLED=true`).
+    Disabled,
+}
+
+/// OTLP transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    Grpc,
+    HttpProtobuf,
+    HttpJson,
+}
+
+impl Protocol {
+    /// The spec's name for it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Grpc => "grpc",
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{var}={value:?} is not valid: expected one of {expected}")]
+    Invalid { var: &'static str, value: String, expected: &'static str },
+}
+
+/// Settings of the logs pipeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportConfig {
+    pub logs: LogsOutput,
+    /// The endpoint in effect, for messages (the SDK reads it itself).
+    pub logs_endpoint: Option<String>,
+}
+
+/// Reads the variables through `var` (`std::env::var` in production).
+///
+/// - `OTEL_SDK_DISABLED=true` disables every signal.
+/// - `OTEL_LOGS_EXPORTER`: `otlp`, `console` (terminal lines) or `none`;
+///   when unset, `otlp` if an OTLP endpoint variable is set, else `console`.
+/// - `OTEL_EXPORTER_OTLP_LOGS_PROTOCOL`, then `OTEL_EXPORTER_OTLP_PROTOCOL`:
+///   `grpc`, `http/protobuf` (the spec's default) or `http/json`.
+///
+/// Empty values count as unset.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the variable, its value and the choices.
+pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfig, ConfigError> {
+    let get = |k: &str| var(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let endpoint = get("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT").or_else(|| get("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    if get("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Ok(ExportConfig { logs: LogsOutput::Disabled, logs_endpoint: None });
+    }
+    let exporter = match get("OTEL_LOGS_EXPORTER").map(|v| v.to_ascii_lowercase()) {
+        None if endpoint.is_some() => "otlp".to_string(),
+        None => "console".to_string(),
+        Some(v) => v,
+    };
+    let logs = match exporter.as_str() {
+        "otlp" => LogsOutput::Otlp(protocol(&get)?),
+        "console" => LogsOutput::Terminal,
+        "none" => LogsOutput::Disabled,
+        other => {
+            return Err(ConfigError::Invalid {
+                var: "OTEL_LOGS_EXPORTER",
+                value: other.to_string(),
+                expected: "otlp, console, none",
+            });
+        }
+    };
+    Ok(ExportConfig { logs, logs_endpoint: endpoint })
+}
+
+fn protocol(get: &dyn Fn(&str) -> Option<String>) -> Result<Protocol, ConfigError> {
+    let (var, value) = match get("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL") {
+        Some(v) => ("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", v),
+        None => match get("OTEL_EXPORTER_OTLP_PROTOCOL") {
+            Some(v) => ("OTEL_EXPORTER_OTLP_PROTOCOL", v),
+            None => return Ok(Protocol::HttpProtobuf),
+        },
+    };
+    match value.as_str() {
+        "grpc" => Ok(Protocol::Grpc),
+        "http/protobuf" => Ok(Protocol::HttpProtobuf),
+        "http/json" => Ok(Protocol::HttpJson),
+        _ => Err(ConfigError::Invalid { var, value, expected: "grpc, http/protobuf, http/json" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<ExportConfig, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        export_config(&|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn no_endpoint_means_terminal() {
+        assert_eq!(cfg(&[]).unwrap().logs, LogsOutput::Terminal);
+        assert_eq!(cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "")]).unwrap().logs, LogsOutput::Terminal);
+    }
+
+    #[test]
+    fn endpoint_selects_otlp_and_protocol() {
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap();
+        assert_eq!(c.logs, LogsOutput::Otlp(Protocol::Grpc));
+        assert_eq!(c.logs_endpoint.as_deref(), Some("http://x:4317"));
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://x:4318/v1/logs")]).unwrap();
+        assert_eq!(c.logs, LogsOutput::Otlp(Protocol::HttpProtobuf));
+        let c = cfg(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json"),
+        ])
+        .unwrap();
+        assert_eq!(c.logs, LogsOutput::Otlp(Protocol::HttpJson));
+    }
+
+    #[test]
+    fn exporter_selection_and_disable() {
+        assert_eq!(cfg(&[("OTEL_LOGS_EXPORTER", "none")]).unwrap().logs, LogsOutput::Disabled);
+        assert_eq!(cfg(&[("OTEL_LOGS_EXPORTER", "otlp")]).unwrap().logs, LogsOutput::Otlp(Protocol::HttpProtobuf));
+        assert_eq!(
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_LOGS_EXPORTER", "console")]).unwrap().logs,
+            LogsOutput::Terminal
+        );
+        assert_eq!(cfg(&[("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x")]).unwrap().logs, LogsOutput::Disabled);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]).unwrap_err();
+        assert_eq!(e.to_string(), "OTEL_EXPORTER_OTLP_PROTOCOL=\"udp\" is not valid: expected one of grpc, http/protobuf, http/json");
+        assert!(cfg(&[("OTEL_LOGS_EXPORTER", "kafka")]).is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! Decode tests: records encoded from the shared structs, and robustness on
+//! arbitrary bytes.
+
+use exporter_common::{
+    EventHeader,
+    event::Event as Record,
+    events::{
+        ExecData, ExitData, ForkData,
+        exec::{ARGS_MAX, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, FILENAME_MAX},
+        exit::EXIT_CODE_MISSING,
+    },
+};
+use proptest::prelude::*;
+
+use super::*;
+
+fn header(kind: EventKind, size: usize) -> EventHeader {
+    let mut comm = [0u8; 16];
+    comm[..4].copy_from_slice(b"bash");
+    EventHeader {
+        kind: kind as u32,
+        size: size as u32,
+        ktime_ns: 1_000,
+        pid: 42,
+        tid: 43,
+        ppid: 1,
+        uid: 1000,
+        gid: 100,
+        reserved: 0,
+        cgroup_id: 63,
+        start_time_ns: 5_000_000,
+        comm,
+    }
+}
+
+fn bytes_of<T>(value: &T) -> Vec<u8> {
+    // SAFETY: test-only view of a repr(C) value as bytes; all types here are
+    // integers and arrays without padding (checked by the const asserts).
+    unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+}
+
+fn exec_record(filename: &[u8], args: &[u8], flags: u32) -> Box<Record<ExecData>> {
+    let mut data = ExecData {
+        old_pid: 42,
+        flags,
+        euid: 0,
+        egid: 0,
+        filename_len: filename.len() as u32,
+        args_len: args.len() as u32,
+        filename: [0; FILENAME_MAX],
+        args: [0; ARGS_MAX],
+    };
+    data.filename[..filename.len()].copy_from_slice(filename);
+    data.args[..args.len()].copy_from_slice(args);
+    Box::new(Record { header: header(EventKind::Exec, size_of::<Record<ExecData>>()), data })
+}
+
+#[test]
+fn decodes_exec_with_arguments() {
+    let rec = exec_record(b"/bin/echo", b"/bin/echo\0hello\0world\0", 0);
+    let Event::Exec(e) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not exec") };
+    assert_eq!(e.filename, b"/bin/echo");
+    assert_eq!(e.args, vec![b"/bin/echo".to_vec(), b"hello".to_vec(), b"world".to_vec()]);
+    assert_eq!(e.header.pid, 42);
+    assert_eq!(e.header.ppid, Some(1));
+    assert_eq!(e.header.comm, b"bash");
+    assert_eq!(e.euid, Some(0));
+    assert!(!e.args_truncated && !e.filename_truncated && !e.args_missing);
+}
+
+#[test]
+fn exec_truncation_and_missing_creds_are_flagged() {
+    let rec = exec_record(b"/x", b"a\0partial-arg", EXEC_ARGS_TRUNCATED | EXEC_CREDS_MISSING);
+    let Event::Exec(e) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not exec") };
+    assert!(e.args_truncated);
+    assert_eq!(e.args, vec![b"a".to_vec(), b"partial-arg".to_vec()]);
+    assert_eq!(e.euid, None);
+}
+
+#[test]
+fn exec_keeps_non_utf8_bytes() {
+    let rec = exec_record(b"/tmp/\xff\xfe", b"\xff\0", 0);
+    let Event::Exec(e) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not exec") };
+    assert_eq!(e.filename, b"/tmp/\xff\xfe");
+    assert_eq!(e.args, vec![b"\xff".to_vec()]);
+}
+
+#[test]
+fn rejects_length_beyond_buffer() {
+    let mut rec = exec_record(b"/x", b"", 0);
+    rec.data.args_len = ARGS_MAX as u32 + 1;
+    assert_eq!(
+        decode(&bytes_of(&*rec)),
+        Err(DecodeError::LengthOutOfRange { field: "args_len", len: ARGS_MAX as u32 + 1, max: ARGS_MAX })
+    );
+}
+
+#[test]
+fn rejects_unknown_kind() {
+    let mut rec = exec_record(b"/x", b"", 0);
+    rec.header.kind = 9999;
+    assert_eq!(decode(&bytes_of(&*rec)), Err(DecodeError::UnknownKind(9999)));
+}
+
+#[test]
+fn rejects_short_and_mis_sized_records() {
+    let rec = exec_record(b"/x", b"", 0);
+    let bytes = bytes_of(&*rec);
+    assert!(matches!(decode(&bytes[..10]), Err(DecodeError::TooShort { .. })));
+    assert!(matches!(decode(&bytes[..100]), Err(DecodeError::TooShort { .. })));
+    let mut wrong = rec.clone();
+    wrong.header.size = 80;
+    assert!(matches!(decode(&bytes_of(&*wrong)), Err(DecodeError::SizeMismatch { .. })));
+}
+
+#[test]
+fn decodes_fork_and_exit() {
+    let fork = Record {
+        header: header(EventKind::Fork, size_of::<Record<ForkData>>()),
+        data: ForkData { child_pid: 77, reserved: 0, child_start_time_ns: 9 },
+    };
+    let Event::Fork(f) = decode(&bytes_of(&fork)).unwrap() else { panic!("not fork") };
+    assert_eq!((f.header.pid, f.child_pid, f.child_start_time_ns), (42, 77, Some(9)));
+
+    let exit = Record {
+        header: header(EventKind::Exit, size_of::<Record<ExitData>>()),
+        data: ExitData { exit_code: 3 << 8, flags: 0 },
+    };
+    let Event::Exit(x) = decode(&bytes_of(&exit)).unwrap() else { panic!("not exit") };
+    assert_eq!((x.exit_code(), x.signal()), (Some(3), None));
+
+    let killed = Record { data: ExitData { exit_code: 9, flags: 0 }, ..exit };
+    let Event::Exit(x) = decode(&bytes_of(&killed)).unwrap() else { panic!("not exit") };
+    assert_eq!((x.exit_code(), x.signal()), (None, Some(9)));
+
+    let missing = Record { data: ExitData { exit_code: 0, flags: EXIT_CODE_MISSING }, ..exit };
+    let Event::Exit(x) = decode(&bytes_of(&missing)).unwrap() else { panic!("not exit") };
+    assert_eq!(x.status, None);
+}
+
+#[test]
+fn split_args_edge_cases() {
+    assert!(exec::split_args(b"").is_empty());
+    assert!(exec::split_args(b"\0").len() == 1);
+    assert_eq!(exec::split_args(b"a\0\0b\0"), vec![b"a".to_vec(), vec![], b"b".to_vec()]);
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..6000)) {
+        let _ = decode(&bytes);
+    }
+
+    #[test]
+    fn never_panics_on_mutated_records(pos in 0usize..5216, val in any::<u8>(), cut in 0usize..5300) {
+        let rec = exec_record(b"/bin/true", b"/bin/true\0", 0);
+        let mut bytes = bytes_of(&*rec);
+        if pos < bytes.len() { bytes[pos] = val; }
+        bytes.truncate(cut.max(1));
+        let _ = decode(&bytes);
+    }
+}

@@ -1,0 +1,8 @@
+//! Signals: turning enriched events into OpenTelemetry records.
+//!
+//! [`logs`] builds [`LogEvent`]s, a transport-neutral log record (event
+//! name, severity, time, attributes) that every sink renders its own way.
+
+pub mod logs;
+
+pub use logs::{Attr, LogEvent, exec_log};

@@ -1,0 +1,4 @@
+//! Small helpers with no pipeline knowledge.
+
+pub mod clock;
+pub mod text;

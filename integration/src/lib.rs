@@ -1,0 +1,28 @@
+//! Support for sysotel's root-only end-to-end tests.
+//!
+//! A test wires real parts together and asserts on what arrives:
+//!
+//! ```text
+//! workload ──exec──▶ kernel ──eBPF──▶ agent ──OTLP──▶ rotel ──OTLP/gRPC──▶ receiver
+//! ```
+//!
+//! - [`gate`] decides whether the tests run at all (`SYSOTEL_INTEGRATION=1`, root).
+//! - [`receiver`] is an in-process OTLP gRPC server that keeps every request;
+//!   [`records`] flattens them into owned values that are easy to assert on.
+//! - [`rotel`] runs the real rotel collector in front of the receiver.
+//! - [`agent`] runs the sysotel binary named by `SYSOTEL_BIN`.
+//! - [`workload`] produces activity tagged with a unique marker.
+//! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
+
+pub mod agent;
+pub mod gate;
+pub mod net;
+pub mod poll;
+pub mod receiver;
+pub mod records;
+pub mod rotel;
+pub mod send;
+pub mod workload;
+
+mod child;
+mod scratch;

@@ -1,0 +1,54 @@
+//! Attribute keys.
+
+pub use opentelemetry_semantic_conventions::attribute::{
+    CONTAINER_ID, HOST_ARCH, HOST_ID, HOST_NAME, OS_TYPE, PROCESS_COMMAND, PROCESS_COMMAND_ARGS,
+    PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID, PROCESS_REAL_USER_ID,
+    PROCESS_USER_ID,
+};
+pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
+
+/// Effective group id of the process (the conventions define no process
+/// group ids, only `file.group.id`).
+///
+/// # Examples
+/// `0`, `1000`
+pub const PROCESS_GROUP_ID: &str = "sysotel.process.group.id";
+
+/// Real group id of the process.
+///
+/// # Examples
+/// `0`, `1000`
+pub const PROCESS_REAL_GROUP_ID: &str = "sysotel.process.real_group.id";
+
+/// Thread id that performed the action, when it differs from the pid.
+///
+/// # Examples
+/// `4243`
+pub const PROCESS_THREAD_ID: &str = "sysotel.process.thread.id";
+
+/// cgroup v2 id of the process (inode number of its cgroup2 directory).
+///
+/// # Examples
+/// `63`
+pub const CGROUP_ID: &str = "sysotel.cgroup.id";
+
+/// `true` when the argument vector was longer than the kernel-side buffer
+/// and was cut.
+///
+/// # Examples
+/// `true`
+pub const EXEC_ARGS_TRUNCATED: &str = "sysotel.exec.args_truncated";
+
+/// `true` when the executed file name was longer than the kernel-side
+/// buffer and was cut.
+///
+/// # Examples
+/// `true`
+pub const EXEC_FILENAME_TRUNCATED: &str = "sysotel.exec.filename_truncated";
+
+/// `true` when the kernel could not read the argument vector; the arguments
+/// shown, if any, come from what the agent knew before.
+///
+/// # Examples
+/// `true`
+pub const EXEC_ARGS_MISSING: &str = "sysotel.exec.args_missing";

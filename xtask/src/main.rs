@@ -1,0 +1,47 @@
+//! Project tasks for sysotel, run as `cargo xtask <command>` (alias in
+//! `.cargo/config.toml`). One module per subcommand, each with `Options` and
+//! `run`; shared helpers live in `cmd`, `env`, `user` and `stages`.
+
+mod bpf_linker;
+mod build;
+mod cmd;
+mod elf;
+mod env;
+mod run;
+mod setup;
+mod stages;
+mod system;
+mod test;
+mod toolchain;
+mod user;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(bin_name = "cargo xtask", about = "sysotel project tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install what building needs: nightly + rust-src, bpf-linker (and with
+    /// --system: apt and PyPI packages). Idempotent.
+    Setup(setup::Options),
+    /// Set up the toolchain, then build the `sysotel` binary.
+    Build(build::Options),
+    /// Build, then run `target/release/sysotel` (needs root or CAP_BPF).
+    Run(run::Options),
+    /// The whole check suite: fmt, clippy, unit, python and integration tests.
+    Test(test::Options),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Setup(options) => setup::run(&options),
+        Command::Build(options) => build::run(&options),
+        Command::Run(options) => run::run(&options),
+        Command::Test(options) => test::run(&options),
+    }
+}

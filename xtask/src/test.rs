@@ -1,0 +1,103 @@
+//! `cargo xtask test [--unit-only]`: the whole suite, stopping at the first
+//! failure: `setup --system`, rustfmt, clippy, unit tests, Python tests (when
+//! their directories hold tests), then the root-only integration tests
+//! against a release build of `sysotel`.
+
+use std::{fs, path::Path};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::{build, cmd, env, env::Env, setup, stages::Stages, user};
+
+/// Python test directories, relative to the workspace root; absent ones are skipped.
+const PYTHON_TEST_DIRS: &[&str] = &["charts/tests", "collector-config/tests"];
+
+#[derive(clap::Args)]
+pub struct Options {
+    /// Skip the integration tests (which need root).
+    #[arg(long)]
+    unit_only: bool,
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    if !options.unit_only && !user::is_root() {
+        bail!(
+            "integration tests need root (they load eBPF programs and start containers): \
+             run `sudo -E cargo xtask test`, or `cargo xtask test --unit-only` for the rest"
+        );
+    }
+    let mut stages = Stages::default();
+    let Some(env) = stages.run("setup --system", || setup::ensure(true)) else {
+        return stages.finish();
+    };
+    stages.run("fmt", || {
+        cmd::run(env.cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    stages.run("clippy", || {
+        cmd::run(env.cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    stages.run("unit tests", || {
+        cmd::run(env.cargo().args(["test", "--workspace", "--locked"]))
+    });
+    for dir in PYTHON_TEST_DIRS {
+        let path = env::workspace_root().join(dir);
+        if has_python_tests(&path) {
+            stages.run(&format!("pytest {dir}"), || {
+                cmd::run(env.command("python3").args(["-m", "pytest"]).arg(&path))
+            });
+        }
+    }
+    if !options.unit_only {
+        let binary = stages.run("build release", || build::build(&env, true));
+        stages.run("integration tests", || {
+            integration(&env, &binary.context("no release binary")?)
+        });
+    }
+    stages.finish()
+}
+
+fn integration(env: &Env, binary: &Path) -> Result<()> {
+    let binary = binary
+        .canonicalize()
+        .with_context(|| format!("{} missing", binary.display()))?;
+    cmd::run(
+        env.cargo()
+            .args([
+                "test",
+                "--locked",
+                "--package",
+                "sysotel-integration",
+                "--",
+                "--test-threads=1",
+                "--nocapture",
+            ])
+            .env("SYSOTEL_INTEGRATION", "1")
+            .env("SYSOTEL_BIN", binary),
+    )
+}
+
+/// Whether `dir` holds pytest files (`test_*.py`, `*_test.py`) at any depth.
+/// A directory with test files must yield tests: pytest's exit code 5
+/// ("no tests collected") then fails the stage like any other.
+fn has_python_tests(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_dir() {
+            !name.starts_with('.') && has_python_tests(&path)
+        } else {
+            name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
+        }
+    })
+}

@@ -1,0 +1,82 @@
+//! Rust toolchain set-up: nightly (for the eBPF crate) with `rust-src`,
+//! rustfmt and clippy for the checks, and bpf-linker (see `bpf_linker`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::{bpf_linker, cmd, env::Env, setup::report};
+
+/// Ensures the toolchain and returns `env`, possibly extended for bpf-linker.
+pub fn ensure(mut env: Env) -> Result<Env> {
+    if !cmd::succeeds(env.command("rustup").arg("--version")) {
+        bail!("rustup not found on PATH: install rustup with the stable toolchain first");
+    }
+    nightly(&env)?;
+    let sysroot = PathBuf::from(
+        cmd::stdout(
+            env.command("rustc")
+                .args(["+nightly", "--print", "sysroot"]),
+        )
+        .context("nightly sysroot")?,
+    );
+    rust_src(&env, &sysroot)?;
+    fmt_and_clippy(&env)?;
+    bpf_linker::ensure(&mut env, &sysroot)?;
+    Ok(env)
+}
+
+fn nightly(env: &Env) -> Result<()> {
+    if let Ok(version) =
+        cmd::stdout(
+            env.command("rustup")
+                .args(["run", "nightly", "rustc", "--version"]),
+        )
+    {
+        report("nightly toolchain", &format!("ok ({version})"));
+        return Ok(());
+    }
+    report("nightly toolchain", "installing");
+    cmd::run(env.command("rustup").args([
+        "toolchain",
+        "install",
+        "nightly",
+        "--profile",
+        "minimal",
+    ]))
+}
+
+fn rust_src(env: &Env, sysroot: &std::path::Path) -> Result<()> {
+    let src = sysroot.join("lib/rustlib/src");
+    if src.is_dir() {
+        report("nightly rust-src", "ok");
+        return Ok(());
+    }
+    report("nightly rust-src", "installing");
+    cmd::run(env.command("rustup").args([
+        "component",
+        "add",
+        "rust-src",
+        "--toolchain",
+        "nightly",
+    ]))?;
+    if !src.is_dir() {
+        bail!("rust-src installed but {} is missing", src.display());
+    }
+    Ok(())
+}
+
+/// `cargo xtask test` runs `cargo fmt` and `cargo clippy` with the workspace's
+/// default toolchain; a `--profile minimal` install lacks both.
+fn fmt_and_clippy(env: &Env) -> Result<()> {
+    let has = |tool: &str| cmd::succeeds(env.cargo().args([tool, "--version"]));
+    if has("fmt") && has("clippy") {
+        report("rustfmt, clippy", "ok");
+        return Ok(());
+    }
+    report("rustfmt, clippy", "installing");
+    cmd::run(
+        env.command("rustup")
+            .args(["component", "add", "rustfmt", "clippy"]),
+    )
+}
