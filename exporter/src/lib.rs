@@ -13,6 +13,7 @@ pub mod config;
 pub mod decode;
 pub mod enrich;
 pub mod export;
+pub mod health;
 pub mod pipeline;
 pub mod process;
 pub mod signals;

@@ -1,6 +1,6 @@
 //! The `sysotel` command line: `run` (the agent) and `check` (host report).
 
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -33,24 +33,50 @@ enum Command {
 
 #[derive(clap::Args, Debug)]
 struct RunArgs {
-    /// The host's /proc (mount it elsewhere when running in a container).
-    #[arg(long, env = "SYSOTEL_PROC_ROOT", default_value = "/proc")]
-    proc_root: PathBuf,
-    /// Capacity of the queue between the ring-buffer reader and the pipeline.
-    #[arg(long, env = "SYSOTEL_QUEUE_CAPACITY", default_value_t = 16_384)]
-    queue_capacity: usize,
-    /// Maximum number of processes tracked.
-    #[arg(long, env = "SYSOTEL_PROCESS_TABLE_CAPACITY", default_value_t = 131_072)]
-    process_table_capacity: usize,
-    /// Kernel ring buffer size in bytes (power-of-two multiple of the page size).
+    /// YAML configuration file; flags and their environment variables override it.
+    #[arg(long, env = "SYSOTEL_CONFIG")]
+    config: Option<PathBuf>,
+    /// The host's /proc (mount it elsewhere when running in a container) [default: /proc].
+    #[arg(long, env = "SYSOTEL_PROC_ROOT")]
+    proc_root: Option<PathBuf>,
+    /// Serve /healthz and /readyz on this address (e.g. 0.0.0.0:8686) [default: off].
+    #[arg(long, env = "SYSOTEL_HEALTH_ADDR")]
+    health_addr: Option<SocketAddr>,
+    /// Capacity of the queue between the ring-buffer reader and the pipeline [default: 16384].
+    #[arg(long, env = "SYSOTEL_QUEUE_CAPACITY")]
+    queue_capacity: Option<usize>,
+    /// Maximum number of processes tracked [default: 131072].
+    #[arg(long, env = "SYSOTEL_PROCESS_TABLE_CAPACITY")]
+    process_table_capacity: Option<usize>,
+    /// Kernel ring buffer size in bytes, a power-of-two multiple of the page size [default: 4194304].
     #[arg(long, env = "SYSOTEL_RING_BUFFER_BYTES")]
     ring_buffer_bytes: Option<u32>,
-    /// Seconds between loss reports.
-    #[arg(long, default_value_t = 10)]
-    report_interval_secs: u64,
-    /// Seconds allowed for flushing telemetry at shutdown.
-    #[arg(long, default_value_t = 10)]
-    shutdown_timeout_secs: u64,
+    /// Seconds between loss reports [default: 10].
+    #[arg(long)]
+    report_interval_secs: Option<u64>,
+    /// Seconds allowed for flushing telemetry at shutdown [default: 10].
+    #[arg(long)]
+    shutdown_timeout_secs: Option<u64>,
+}
+
+impl RunArgs {
+    /// Flags (and their variables) over the file over the defaults.
+    fn into_options(self, export: config::ExportConfig) -> anyhow::Result<pipeline::RunOptions> {
+        let file = match &self.config {
+            Some(path) => config::load_file(path)?,
+            None => config::AgentFile::default(),
+        };
+        Ok(pipeline::RunOptions {
+            export,
+            proc_root: self.proc_root.or(file.proc_root).unwrap_or_else(|| PathBuf::from("/proc")),
+            queue_capacity: self.queue_capacity.or(file.queue_capacity).unwrap_or(16_384).max(1),
+            table_capacity: self.process_table_capacity.or(file.process_table_capacity).unwrap_or(131_072).max(1),
+            ring_buffer_bytes: self.ring_buffer_bytes.or(file.ring_buffer_bytes),
+            report_interval: Duration::from_secs(self.report_interval_secs.or(file.report_interval_secs).unwrap_or(10).max(1)),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10)),
+            health_addr: self.health_addr.or(file.health_addr),
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -77,20 +103,12 @@ fn main() -> ExitCode {
 
 fn run(args: RunArgs) -> anyhow::Result<()> {
     let export = config::export_config(&|k| std::env::var(k).ok()).context("invalid configuration")?;
+    let opts = args.into_options(export).context("invalid configuration")?;
     let preflight = check::run_checks(false);
     if !preflight.can_run() {
         eprint!("{}", preflight.render());
         anyhow::bail!("this host cannot run sysotel as configured (see above; `sysotel check` has details)");
     }
-    let opts = pipeline::RunOptions {
-        export,
-        proc_root: args.proc_root,
-        queue_capacity: args.queue_capacity.max(1),
-        table_capacity: args.process_table_capacity.max(1),
-        ring_buffer_bytes: args.ring_buffer_bytes,
-        report_interval: Duration::from_secs(args.report_interval_secs.max(1)),
-        shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("tokio runtime")?;
     let summary = runtime.block_on(pipeline::run(opts, shutdown_signal()))?;
     tracing::info!(

@@ -17,9 +17,10 @@ use crate::{
     config::{ExportConfig, LogsOutput},
     decode::Event,
     enrich::process_context,
-    export::{self, LogSink, OtlpSetupError},
+    export::{self, ExportStats, LogSink, OtlpSetupError},
     process::{ProcessTable, seed_from_proc},
-    signals::exec_log,
+    health::HealthState,
+    signals::{agent_start_log, exec_log},
     source::{ReaderError, SourceCounters, run_reader},
     system,
     util::clock::BootClock,
@@ -41,6 +42,8 @@ pub struct RunOptions {
     pub report_interval: Duration,
     /// Upper bound for flushing telemetry at shutdown.
     pub shutdown_timeout: Duration,
+    /// Where to serve `/healthz` and `/readyz`, if anywhere.
+    pub health_addr: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Error)]
@@ -53,6 +56,8 @@ pub enum PipelineError {
     Export(#[from] OtlpSetupError),
     #[error("ring-buffer reader failed: {0}")]
     Reader(#[from] ReaderError),
+    #[error(transparent)]
+    Health(#[from] crate::health::HealthError),
     #[error("cannot read {path}: {source}")]
     Proc { path: String, source: procfs::ProcError },
 }
@@ -95,10 +100,25 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         tracing::warn!("kernel BTF: {m}; the data that needs it will be missing");
     }
 
-    let mut sink = export::build_log_sink(&opts.export.logs)?;
+    let export_stats = Arc::new(ExportStats::default());
+    let mut sink = export::build_log_sink(&opts.export.logs, &export_stats)?;
+    let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
+    let health = Arc::new(HealthState::new(observed));
+    let _health_task = match opts.health_addr {
+        Some(addr) => {
+            let (bound, serve) = crate::health::serve(addr, Arc::clone(&health)).await?;
+            tracing::info!("health probes on http://{bound}/healthz and /readyz");
+            Some(AbortOnDrop(tokio::spawn(serve)))
+        }
+        None => None,
+    };
     let agent_pid = std::process::id();
     let loaded = bpf::load_and_attach(&resolved, agent_pid, opts.ring_buffer_bytes)?;
     let bpf::Loaded { ebpf, attached, events, stats } = loaded;
+    let clock = BootClock::measure();
+    let program_names: Vec<&str> = attached.iter().map(|a| a.program).collect();
+    sink.emit(agent_start_log(&program_names, clock.to_system_time(BootClock::now_boot_ns())));
+    health.set_attached();
 
     let counters = Arc::new(SourceCounters::default());
     let (tx, mut rx) = mpsc::channel(opts.queue_capacity);
@@ -116,12 +136,11 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     tracing::info!(
         "sysotel ready: {} programs attached ({}), {} processes seeded ({} skipped), logs to {destination}",
         attached.len(),
-        attached.iter().map(|a| a.program).collect::<Vec<_>>().join(", "),
+        program_names.join(", "),
         seeded.seeded,
         seeded.skipped,
     );
 
-    let clock = BootClock::measure();
     let mut losses = LossReporter::default();
     let mut summary = RunSummary::default();
     let mut tick = tokio::time::interval(opts.report_interval);
@@ -136,6 +155,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
             },
             () = &mut shutdown, if !stopping => {
                 stopping = true;
+                health.set_stopping();
                 tracing::info!("shutting down: draining events and flushing telemetry");
                 let _ = stop_tx.send(true);
             }
@@ -187,6 +207,15 @@ fn handle(ev: Event, table: &mut ProcessTable, sink: &mut dyn LogSink, clock: &B
         Event::Exit(x) => {
             table.on_exit(&x);
         }
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

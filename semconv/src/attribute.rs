@@ -52,3 +52,37 @@ pub const EXEC_FILENAME_TRUNCATED: &str = "sysotel.exec.filename_truncated";
 /// # Examples
 /// `true`
 pub const EXEC_ARGS_MISSING: &str = "sysotel.exec.args_missing";
+
+/// Names of the eBPF programs the agent attached.
+///
+/// # Examples
+/// `["sched_process_exec", "sched_process_fork"]`
+pub const AGENT_PROGRAMS: &str = "sysotel.agent.programs";
+
+/// Every attribute key sysotel emits (standard and our own). The registry
+/// test in `semconv/tests` fails when one is missing from `semconv/model`.
+pub const ALL: &[&str] = &[
+    CONTAINER_ID,
+    HOST_ARCH,
+    HOST_ID,
+    HOST_NAME,
+    OS_TYPE,
+    PROCESS_COMMAND,
+    PROCESS_COMMAND_ARGS,
+    PROCESS_EXECUTABLE_NAME,
+    PROCESS_EXECUTABLE_PATH,
+    PROCESS_PARENT_PID,
+    PROCESS_PID,
+    PROCESS_REAL_USER_ID,
+    PROCESS_USER_ID,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+    PROCESS_GROUP_ID,
+    PROCESS_REAL_GROUP_ID,
+    PROCESS_THREAD_ID,
+    CGROUP_ID,
+    EXEC_ARGS_TRUNCATED,
+    EXEC_FILENAME_TRUNCATED,
+    EXEC_ARGS_MISSING,
+    AGENT_PROGRAMS,
+];

@@ -5,3 +5,9 @@
 
 /// A process replaced its image with `execve`/`execveat`. Severity INFO (9).
 pub const PROCESS_EXEC: &str = "sysotel.process.exec";
+
+/// The agent started and attached its eBPF programs. Severity INFO (9).
+pub const AGENT_START: &str = "sysotel.agent.start";
+
+/// Every event name sysotel emits.
+pub const ALL: &[&str] = &[PROCESS_EXEC, AGENT_START];

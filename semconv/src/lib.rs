@@ -7,6 +7,7 @@
 
 pub mod attribute;
 pub mod event;
+pub mod metric;
 
 /// Our namespace prefix.
 pub const NAMESPACE: &str = "sysotel";

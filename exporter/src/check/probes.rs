@@ -135,7 +135,9 @@ fn memlock(out: &mut Vec<Finding>) {
     unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &raw mut lim) };
     let show = |v: u64| if v == libc::RLIM_INFINITY { "unlimited".to_string() } else { format!("{} KiB", v / 1024) };
     let detail = format!("RLIMIT_MEMLOCK {} (raised at start; kernels >= 5.11 account BPF memory to the cgroup instead)", show(lim.rlim_cur));
-    if lim.rlim_cur == libc::RLIM_INFINITY || has(Capability::CAP_SYS_RESOURCE) {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let memcg = parse_version(release.trim()).is_some_and(|v| v >= (5, 11));
+    if lim.rlim_cur == libc::RLIM_INFINITY || has(Capability::CAP_SYS_RESOURCE) || memcg {
         out.push(Finding::ok("memlock", detail));
     } else {
         out.push(Finding::warn("memlock", format!("{detail}; without CAP_SYS_RESOURCE it cannot be raised")));

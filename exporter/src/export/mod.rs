@@ -5,13 +5,18 @@
 //! processor (which drops and counts when full). [`build_log_sink`] picks
 //! one from the [`crate::config::ExportConfig`].
 
+mod observed;
 mod otlp;
 mod resource;
 mod terminal;
 
+pub use observed::{ExportStats, Observed};
+
 pub use otlp::{OtlpLogSink, OtlpSetupError};
 pub use resource::agent_resource;
 pub use terminal::{TerminalSink, format_line};
+
+use std::sync::Arc;
 
 use crate::{config::LogsOutput, signals::LogEvent};
 
@@ -40,10 +45,11 @@ impl LogSink for NullSink {
 ///
 /// # Errors
 /// [`OtlpSetupError`] when the OTLP exporter cannot be built (bad endpoint).
-pub fn build_log_sink(output: &LogsOutput) -> Result<Box<dyn LogSink>, OtlpSetupError> {
+/// OTLP export outcomes are counted in `stats`.
+pub fn build_log_sink(output: &LogsOutput, stats: &Arc<ExportStats>) -> Result<Box<dyn LogSink>, OtlpSetupError> {
     Ok(match output {
         LogsOutput::Terminal => Box::new(TerminalSink::new(std::io::stdout())),
-        LogsOutput::Otlp(protocol) => Box::new(OtlpLogSink::new(*protocol, agent_resource())?),
+        LogsOutput::Otlp(protocol) => Box::new(OtlpLogSink::new(*protocol, agent_resource(), Arc::clone(stats))?),
         LogsOutput::Disabled => Box::new(NullSink),
     })
 }

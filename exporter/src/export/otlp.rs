@@ -12,7 +12,9 @@ use opentelemetry_sdk::{
 };
 use thiserror::Error;
 
-use super::LogSink;
+use std::sync::Arc;
+
+use super::{ExportStats, LogSink, Observed};
 use crate::{config::Protocol, signals::LogEvent};
 
 #[derive(Debug, Error)]
@@ -37,7 +39,7 @@ impl OtlpLogSink {
     ///
     /// # Errors
     /// [`OtlpSetupError`] when the exporter cannot be built.
-    pub fn new(protocol: Protocol, resource: Resource) -> Result<Self, OtlpSetupError> {
+    pub fn new(protocol: Protocol, resource: Resource, stats: Arc<ExportStats>) -> Result<Self, OtlpSetupError> {
         let err = |source| OtlpSetupError { protocol: protocol.as_str(), source };
         let exporter = match protocol {
             Protocol::Grpc => LogExporter::builder().with_tonic().build().map_err(err)?,
@@ -52,7 +54,7 @@ impl OtlpLogSink {
                 .build()
                 .map_err(err)?,
         };
-        let provider = SdkLoggerProvider::builder().with_resource(resource).with_batch_exporter(exporter).build();
+        let provider = SdkLoggerProvider::builder().with_resource(resource).with_batch_exporter(Observed::new(exporter, stats)).build();
         let logger = provider.logger(semconv::SCOPE);
         Ok(Self { provider, logger })
     }

@@ -81,6 +81,18 @@ pub fn exec_log(ev: &ExecEvent, ctx: &ProcessContext, time: SystemTime) -> LogEv
     LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a }
 }
 
+/// The `sysotel.agent.start` record: which programs are attached.
+#[must_use]
+pub fn agent_start_log(programs: &[&str], time: SystemTime) -> LogEvent {
+    let names = programs.iter().map(|p| AnyValue::String((*p).to_string().into())).collect();
+    LogEvent {
+        time,
+        event_name: event::AGENT_START,
+        severity: Severity::Info,
+        attributes: vec![(Key::from_static_str(attr::AGENT_PROGRAMS), AnyValue::ListAny(Box::new(names)))],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

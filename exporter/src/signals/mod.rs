@@ -5,4 +5,4 @@
 
 pub mod logs;
 
-pub use logs::{Attr, LogEvent, exec_log};
+pub use logs::{Attr, LogEvent, agent_start_log, exec_log};

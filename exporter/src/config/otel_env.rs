@@ -1,4 +1,4 @@
-//! Agent configuration from the standard OpenTelemetry environment
+//! Export settings from the standard OpenTelemetry environment
 //! variables (and the command line).
 //!
 //! The OTLP exporter of opentelemetry-rust reads endpoint, headers, timeout,

@@ -1,0 +1,9 @@
+//! Configuration: the standard `OTEL_*` environment variables decide where
+//! telemetry goes ([`otel_env`]); an optional YAML file holds the agent's
+//! own settings ([`file`]), which command-line flags override.
+
+pub mod file;
+pub mod otel_env;
+
+pub use file::{AgentFile, ConfigFileError, load_file};
+pub use otel_env::{ConfigError, ExportConfig, LogsOutput, Protocol, export_config};
