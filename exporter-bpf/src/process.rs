@@ -16,8 +16,8 @@ use aya_ebpf::{
     helpers::{
         bpf_get_current_pid_tgid, bpf_get_current_uid_gid,
         generated::{
-            bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_task,
-            bpf_ktime_get_boot_ns, bpf_probe_read_kernel_str, bpf_probe_read_user,
+            bpf_get_current_cgroup_id, bpf_get_current_comm, bpf_get_current_task, bpf_ktime_get_boot_ns,
+            bpf_probe_read_kernel_str, bpf_probe_read_user,
         },
     },
     macros::{raw_tracepoint, tracepoint},
@@ -28,8 +28,7 @@ use exporter_common::{
     events::{
         ExecEvent, ExitEvent, ForkEvent,
         exec::{
-            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING,
-            EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
+            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
         },
         exit::EXIT_CODE_MISSING,
     },
@@ -167,10 +166,7 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
 /// Copies the argument block of the current task into the event. Returns
 /// whether it was truncated.
 #[inline(always)]
-unsafe fn exec_args(
-    data: *mut exporter_common::events::ExecData,
-    off: &KernelOffsets,
-) -> Result<bool, i64> {
+unsafe fn exec_args(data: *mut exporter_common::events::ExecData, off: &KernelOffsets) -> Result<bool, i64> {
     if !off.has(OFF_ARGS) {
         return Err(0);
     }
@@ -245,11 +241,8 @@ unsafe fn try_fork(ctx: &RawTracePointContext) -> Result<(), i64> {
         fill_header(&raw mut (*ev).header, EventKind::Fork, size_of::<ForkEvent>(), &off);
         (*ev).data.child_pid = child_tgid;
         (*ev).data.reserved = 0;
-        (*ev).data.child_start_time_ns = if off.has(OFF_START) {
-            read_at::<u64>(child, off.task_start_boottime).unwrap_or(0)
-        } else {
-            0
-        };
+        (*ev).data.child_start_time_ns =
+            if off.has(OFF_START) { read_at::<u64>(child, off.task_start_boottime).unwrap_or(0) } else { 0 };
     }
     entry.submit(0);
     count(Stat::Emitted);

@@ -24,13 +24,8 @@ pub const STAT_COUNT: u32 = 5;
 
 impl Stat {
     /// Every slot, in index order.
-    pub const ALL: [Stat; STAT_COUNT as usize] = [
-        Stat::Emitted,
-        Stat::RingbufFull,
-        Stat::ArgsReadFailed,
-        Stat::FilenameReadFailed,
-        Stat::KernelReadFailed,
-    ];
+    pub const ALL: [Stat; STAT_COUNT as usize] =
+        [Stat::Emitted, Stat::RingbufFull, Stat::ArgsReadFailed, Stat::FilenameReadFailed, Stat::KernelReadFailed];
 
     /// Stable name used as a metric attribute value.
     #[must_use]

@@ -72,8 +72,12 @@ impl RunArgs {
             queue_capacity: self.queue_capacity.or(file.queue_capacity).unwrap_or(16_384).max(1),
             table_capacity: self.process_table_capacity.or(file.process_table_capacity).unwrap_or(131_072).max(1),
             ring_buffer_bytes: self.ring_buffer_bytes.or(file.ring_buffer_bytes),
-            report_interval: Duration::from_secs(self.report_interval_secs.or(file.report_interval_secs).unwrap_or(10).max(1)),
-            shutdown_timeout: Duration::from_secs(self.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10)),
+            report_interval: Duration::from_secs(
+                self.report_interval_secs.or(file.report_interval_secs).unwrap_or(10).max(1),
+            ),
+            shutdown_timeout: Duration::from_secs(
+                self.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
+            ),
             health_addr: self.health_addr.or(file.health_addr),
         })
     }
@@ -109,7 +113,8 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         eprint!("{}", preflight.render());
         anyhow::bail!("this host cannot run sysotel as configured (see above; `sysotel check` has details)");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("tokio runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("tokio runtime")?;
     let summary = runtime.block_on(pipeline::run(opts, shutdown_signal()))?;
     tracing::info!(
         "stopped: {} records received, {} logs emitted, {} lost to a full ring buffer, {} dropped on a full queue, {} malformed",

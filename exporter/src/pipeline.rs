@@ -18,8 +18,8 @@ use crate::{
     decode::Event,
     enrich::process_context,
     export::{self, ExportStats, LogSink, OtlpSetupError},
-    process::{ProcessTable, seed_from_proc},
     health::HealthState,
+    process::{ProcessTable, seed_from_proc},
     signals::{agent_start_log, exec_log},
     source::{ReaderError, SourceCounters, run_reader},
     system,
@@ -92,7 +92,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let resolved = match bpf::resolve_offsets(std::path::Path::new(bpf::offsets::VMLINUX_BTF)) {
         Ok(r) => r,
         Err(e) => {
-            tracing::warn!("{e}; running without kernel structure offsets (no fork events, no arguments from the kernel)");
+            tracing::warn!(
+                "{e}; running without kernel structure offsets (no fork events, no arguments from the kernel)"
+            );
             bpf::offsets::Resolved { offsets: exporter_common::offsets::KernelOffsets::UNKNOWN, missing: vec![] }
         }
     };
@@ -130,7 +132,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         .map_err(|source| PipelineError::Proc { path: opts.proc_root.display().to_string(), source })?;
     let destination = match &opts.export.logs {
         LogsOutput::Terminal => "terminal".to_string(),
-        LogsOutput::Otlp(p) => format!("OTLP {} {}", p.as_str(), opts.export.logs_endpoint.as_deref().unwrap_or("(default endpoint)")),
+        LogsOutput::Otlp(p) => {
+            format!("OTLP {} {}", p.as_str(), opts.export.logs_endpoint.as_deref().unwrap_or("(default endpoint)"))
+        }
         LogsOutput::Disabled => "nowhere (disabled)".to_string(),
     };
     tracing::info!(
@@ -178,7 +182,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => tracing::warn!("flushing telemetry at shutdown failed: {e}"),
         Ok(Err(e)) => tracing::warn!("flush task failed: {e}"),
-        Err(_) => tracing::warn!("flushing telemetry took longer than {:?}; pending records lost", opts.shutdown_timeout),
+        Err(_) => {
+            tracing::warn!("flushing telemetry took longer than {:?}; pending records lost", opts.shutdown_timeout)
+        }
     }
     let (received, _, decode_errors, queue_full) = counters.snapshot();
     summary.received = received;

@@ -32,13 +32,9 @@ pub fn ensure(env: &mut Env, sysroot: &Path) -> Result<()> {
         }
         Err(reason) => reason,
     };
-    report(
-        "bpf-linker",
-        &format!("installing {VERSION} for LLVM {} ({reason})", llvm.major),
-    );
+    report("bpf-linker", &format!("installing {VERSION} for LLVM {} ({reason})", llvm.major));
     install(env, &llvm)?;
-    let note = probe(env, sysroot, &llvm)
-        .map_err(|reason| anyhow!("bpf-linker unusable after install: {reason}"))?;
+    let note = probe(env, sysroot, &llvm).map_err(|reason| anyhow!("bpf-linker unusable after install: {reason}"))?;
     report("bpf-linker", &format!("ok ({note})"));
     Ok(())
 }
@@ -54,30 +50,18 @@ fn probe(env: &mut Env, sysroot: &Path, llvm: &NightlyLlvm) -> Result<String, St
         .find_map(|lib| llvm_major(lib))
         .ok_or_else(|| format!("{} links no shared libLLVM", path.display()))?;
     if major != llvm.major {
-        return Err(format!(
-            "built for LLVM {major}, nightly has LLVM {}",
-            llvm.major
-        ));
+        return Err(format!("built for LLVM {major}, nightly has LLVM {}", llvm.major));
     }
     if let Ok(version) = cmd::stdout(env.command(&path).arg("--version")) {
         return Ok(format!("{version}, LLVM {major}"));
     }
     let lib = sysroot.join("lib");
     let mut with_lib = env.clone();
-    with_lib
-        .prepend_library_path(&lib)
-        .map_err(|e| e.to_string())?;
-    let version = cmd::stdout(with_lib.command(&path).arg("--version")).map_err(|_| {
-        format!(
-            "`{} --version` fails, even with LD_LIBRARY_PATH",
-            path.display()
-        )
-    })?;
+    with_lib.prepend_library_path(&lib).map_err(|e| e.to_string())?;
+    let version = cmd::stdout(with_lib.command(&path).arg("--version"))
+        .map_err(|_| format!("`{} --version` fails, even with LD_LIBRARY_PATH", path.display()))?;
     *env = with_lib;
-    Ok(format!(
-        "{version}, LLVM {major}, with LD_LIBRARY_PATH={}",
-        lib.display()
-    ))
+    Ok(format!("{version}, LLVM {major}, with LD_LIBRARY_PATH={}", lib.display()))
 }
 
 /// The build recipe from docs/ENVIRONMENT.md, plus `--force` so a same-version
@@ -118,29 +102,19 @@ fn nightly_llvm(sysroot: &Path) -> Result<NightlyLlvm> {
                 return None;
             }
             let major = llvm_major(&file_name)?;
-            Some(NightlyLlvm {
-                path: entry.path(),
-                file_name,
-                major,
-            })
+            Some(NightlyLlvm { path: entry.path(), file_name, major })
         })
         .collect();
     found.sort_by(|a, b| a.file_name.cmp(&b.file_name));
-    found
-        .pop()
-        .ok_or_else(|| anyhow!("no libLLVM.so.* in {}", dir.display()))
+    found.pop().ok_or_else(|| anyhow!("no libLLVM.so.* in {}", dir.display()))
 }
 
 /// The LLVM major version in a library name: `libLLVM.so.22.1-rust-…` and
 /// `libLLVM-22-rust-….so` give 22.
 fn llvm_major(file_name: &str) -> Option<u32> {
     let rest = file_name.strip_prefix("libLLVM")?;
-    let rest = rest
-        .strip_prefix(".so.")
-        .or_else(|| rest.strip_prefix('-'))?;
-    let digits = &rest[..rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len())];
+    let rest = rest.strip_prefix(".so.").or_else(|| rest.strip_prefix('-'))?;
+    let digits = &rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())];
     digits.parse().ok()
 }
 

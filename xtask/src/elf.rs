@@ -15,8 +15,7 @@ const DT_STRTAB: u64 = 5;
 /// static binary.
 pub fn needed_libraries(path: &Path) -> Result<Vec<String>> {
     let data = fs::read(path).with_context(|| format!("read {}", path.display()))?;
-    parse_needed(&data)
-        .with_context(|| format!("{} is not a 64-bit little-endian ELF file", path.display()))
+    parse_needed(&data).with_context(|| format!("{} is not a 64-bit little-endian ELF file", path.display()))
 }
 
 struct Segment {
@@ -47,10 +46,7 @@ fn parse_needed(data: &[u8]) -> Option<Vec<String>> {
     let Some(dynamic) = segments.iter().find(|s| s.kind == PT_DYNAMIC) else {
         return Some(Vec::new());
     };
-    let (start, len) = (
-        usize::try_from(dynamic.offset).ok()?,
-        usize::try_from(dynamic.filesz).ok()?,
-    );
+    let (start, len) = (usize::try_from(dynamic.offset).ok()?, usize::try_from(dynamic.filesz).ok()?);
     let (mut strtab, mut needed) = (None, Vec::new());
     for entry in data.get(start..start.checked_add(len)?)?.chunks_exact(16) {
         let (tag, value) = (u64_at(entry, 0)?, u64_at(entry, 8)?);
@@ -63,14 +59,9 @@ fn parse_needed(data: &[u8]) -> Option<Vec<String>> {
     }
     // DT_STRTAB is a virtual address: map it through the PT_LOAD segments.
     let strtab = strtab?;
-    let load = segments
-        .iter()
-        .find(|s| s.kind == PT_LOAD && (s.vaddr..s.vaddr + s.filesz).contains(&strtab))?;
+    let load = segments.iter().find(|s| s.kind == PT_LOAD && (s.vaddr..s.vaddr + s.filesz).contains(&strtab))?;
     let strtab = strtab - load.vaddr + load.offset;
-    needed
-        .into_iter()
-        .map(|name| c_str_at(data, usize::try_from(strtab + name).ok()?))
-        .collect()
+    needed.into_iter().map(|name| c_str_at(data, usize::try_from(strtab + name).ok()?)).collect()
 }
 
 fn u64_at(data: &[u8], at: usize) -> Option<u64> {
@@ -94,10 +85,7 @@ mod tests {
     #[test]
     fn own_executable_needs_libc() {
         let needed = needed_libraries(Path::new("/proc/self/exe")).unwrap();
-        assert!(
-            needed.iter().any(|lib| lib.starts_with("libc.so")),
-            "{needed:?}"
-        );
+        assert!(needed.iter().any(|lib| lib.starts_with("libc.so")), "{needed:?}");
     }
 
     #[test]

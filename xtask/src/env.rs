@@ -23,11 +23,9 @@ impl Env {
         let bin = cargo_home()?.join("bin");
         let current = std::env::var_os("PATH").unwrap_or_default();
         let rest = std::env::split_paths(&current).filter(|dir| *dir != bin);
-        let path = std::env::join_paths(std::iter::once(bin.clone()).chain(rest))
-            .context("PATH contains an invalid entry")?;
-        Ok(Self {
-            vars: BTreeMap::from([("PATH", path)]),
-        })
+        let path =
+            std::env::join_paths(std::iter::once(bin.clone()).chain(rest)).context("PATH contains an invalid entry")?;
+        Ok(Self { vars: BTreeMap::from([("PATH", path)]) })
     }
 
     /// Puts `dir` first on the children's `LD_LIBRARY_PATH`.
@@ -43,9 +41,7 @@ impl Env {
     /// is removed: xtask builds always need the real eBPF object.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new(program);
-        cmd.current_dir(workspace_root())
-            .envs(&self.vars)
-            .env_remove("AYA_BUILD_SKIP");
+        cmd.current_dir(workspace_root()).envs(&self.vars).env_remove("AYA_BUILD_SKIP");
         cmd
     }
 
@@ -59,31 +55,23 @@ impl Env {
         use std::os::unix::fs::PermissionsExt as _;
         std::env::split_paths(self.vars.get("PATH")?)
             .map(|dir| dir.join(name))
-            .find(|file| {
-                file.metadata()
-                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-            })
+            .find(|file| file.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
     }
 }
 
 /// The workspace root (this crate's parent directory).
 pub fn workspace_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."))
 }
 
 /// Cargo's target directory, honouring `CARGO_TARGET_DIR`.
 pub fn target_dir() -> PathBuf {
-    let custom =
-        std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
+    let custom = std::env::var_os("CARGO_TARGET_DIR").or_else(|| std::env::var_os("CARGO_BUILD_TARGET_DIR"));
     workspace_root().join(custom.unwrap_or_else(|| "target".into()))
 }
 
 pub fn home() -> Result<PathBuf> {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .context("HOME is not set")
+    std::env::var_os("HOME").map(PathBuf::from).context("HOME is not set")
 }
 
 fn cargo_home() -> Result<PathBuf> {

@@ -15,6 +15,8 @@ mod test;
 mod toolchain;
 mod user;
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -37,11 +39,19 @@ enum Command {
     Test(test::Options),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
         Command::Setup(options) => setup::run(&options),
         Command::Build(options) => build::run(&options),
         Command::Run(options) => run::run(&options),
         Command::Test(options) => test::run(&options),
-    }
+    };
+    // The error chain on one line; no backtrace even with RUST_BACKTRACE set.
+    result.map_or_else(
+        |error| {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        },
+        |()| ExitCode::SUCCESS,
+    )
 }

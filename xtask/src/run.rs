@@ -26,10 +26,7 @@ pub fn run(options: &Options) -> Result<()> {
             "xtask run: sysotel needs root (or CAP_BPF + CAP_PERFMON) to load its eBPF programs; \
              running `sysotel check` instead (try `sudo -E cargo xtask run`)"
         );
-        let status = Command::new(&binary)
-            .arg("check")
-            .status()
-            .context("cannot start sysotel")?;
+        let status = Command::new(&binary).arg("check").status().context("cannot start sysotel")?;
         // The agent did not run: never report success.
         std::process::exit(status.code().filter(|&code| code != 0).unwrap_or(1));
     }
@@ -41,9 +38,7 @@ pub fn run(options: &Options) -> Result<()> {
 fn sysotel_args(args: &[String]) -> Vec<String> {
     match args.first() {
         Some(first) if !first.starts_with('-') => args.to_vec(),
-        _ => std::iter::once("run".to_owned())
-            .chain(args.iter().cloned())
-            .collect(),
+        _ => std::iter::once("run".to_owned()).chain(args.iter().cloned()).collect(),
     }
 }
 
@@ -58,13 +53,7 @@ mod tests {
     #[test]
     fn run_is_the_default_subcommand() {
         assert_eq!(sysotel_args(&[]), args(&["run"]));
-        assert_eq!(
-            sysotel_args(&args(&["--endpoint", "x"])),
-            args(&["run", "--endpoint", "x"])
-        );
-        assert_eq!(
-            sysotel_args(&args(&["check", "-v"])),
-            args(&["check", "-v"])
-        );
+        assert_eq!(sysotel_args(&args(&["--endpoint", "x"])), args(&["run", "--endpoint", "x"]));
+        assert_eq!(sysotel_args(&args(&["check", "-v"])), args(&["check", "-v"]));
     }
 }

@@ -28,14 +28,12 @@ impl Stages {
         let start = Instant::now();
         match stage() {
             Ok(value) => {
-                self.done
-                    .push((name.to_owned(), Outcome::Passed(start.elapsed())));
+                self.done.push((name.to_owned(), Outcome::Passed(start.elapsed())));
                 Some(value)
             }
             Err(error) => {
                 eprintln!("error: {name}: {error:#}");
-                self.done
-                    .push((name.to_owned(), Outcome::Failed(start.elapsed())));
+                self.done.push((name.to_owned(), Outcome::Failed(start.elapsed())));
                 self.failed = true;
                 None
             }
@@ -52,11 +50,7 @@ impl Stages {
                 Outcome::Skipped => println!("  skipped  {name}"),
             }
         }
-        match self
-            .done
-            .iter()
-            .find(|(_, outcome)| matches!(outcome, Outcome::Failed(_)))
-        {
+        match self.done.iter().find(|(_, outcome)| matches!(outcome, Outcome::Failed(_))) {
             Some((name, _)) => Err(anyhow!("stage `{name}` failed")),
             None => Ok(()),
         }

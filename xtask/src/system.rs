@@ -10,17 +10,8 @@ use crate::{cmd, env::Env, setup::report, user};
 
 /// Containers for the integration tests (podman, runc, busybox-static),
 /// peers for comparison (bpftrace, bpftool) and basic tools.
-pub const APT_PACKAGES: &[&str] = &[
-    "podman",
-    "runc",
-    "busybox-static",
-    "bpftrace",
-    "bpftool",
-    "iproute2",
-    "libcap2-bin",
-    "procps",
-    "python3-pip",
-];
+pub const APT_PACKAGES: &[&str] =
+    &["podman", "runc", "busybox-static", "bpftrace", "bpftool", "iproute2", "libcap2-bin", "procps", "python3-pip"];
 
 /// `name` or `name==version`. rotel is the OTLP collector of the end-to-end
 /// tests; pytest runs `charts/tests` and `collector-config/tests`.
@@ -35,10 +26,7 @@ fn apt(env: &Env) -> Result<()> {
     let mut missing = Vec::new();
     for &package in APT_PACKAGES {
         let installed = dpkg_installed(package)?;
-        report(
-            &format!("apt {package}"),
-            if installed { "ok" } else { "missing" },
-        );
+        report(&format!("apt {package}"), if installed { "ok" } else { "missing" });
         if !installed {
             missing.push(package);
         }
@@ -63,18 +51,13 @@ fn dpkg_installed(package: &str) -> Result<bool> {
         .output()
         .context("cannot run dpkg: `setup --system` supports Debian-based systems only")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    Ok(output.status.success()
-        && stdout
-            .lines()
-            .any(|line| line.trim() == "Status: install ok installed"))
+    Ok(output.status.success() && stdout.lines().any(|line| line.trim() == "Status: install ok installed"))
 }
 
 fn pip(env: &Env) -> Result<()> {
     let mut missing = Vec::new();
     for &spec in PIP_PACKAGES {
-        let (name, wanted) = spec
-            .split_once("==")
-            .map_or((spec, None), |(name, version)| (name, Some(version)));
+        let (name, wanted) = spec.split_once("==").map_or((spec, None), |(name, version)| (name, Some(version)));
         let status = match pip_version(env, name)? {
             Some(have) if wanted.is_none_or(|wanted| wanted == have) => format!("ok ({have})"),
             Some(have) => format!("have {have}, want {}", wanted.unwrap_or_default()),
@@ -93,13 +76,7 @@ fn pip(env: &Env) -> Result<()> {
     // Debian's python3 is "externally managed" (PEP 668): install system-wide anyway.
     cmd::run(
         env.command("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--break-system-packages",
-                "--root-user-action=ignore",
-            ])
+            .args(["-m", "pip", "install", "--break-system-packages", "--root-user-action=ignore"])
             .args(&missing),
     )
 }
@@ -111,8 +88,7 @@ try:
     print(m.version(sys.argv[1]))
 except m.PackageNotFoundError:
     pass";
-    let version = cmd::stdout(env.command("python3").args(["-c", SCRIPT, name]))
-        .context("python3 is required")?;
+    let version = cmd::stdout(env.command("python3").args(["-c", SCRIPT, name])).context("python3 is required")?;
     Ok(Some(version).filter(|v| !v.is_empty()))
 }
 

@@ -30,55 +30,29 @@ pub fn run(options: &Options) -> Result<()> {
     let Some(env) = stages.run("setup --system", || setup::ensure(true)) else {
         return stages.finish();
     };
-    stages.run("fmt", || {
-        cmd::run(env.cargo().args(["fmt", "--all", "--", "--check"]))
-    });
+    stages.run("fmt", || cmd::run(env.cargo().args(["fmt", "--all", "--", "--check"])));
     stages.run("clippy", || {
-        cmd::run(env.cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ]))
+        cmd::run(env.cargo().args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]))
     });
-    stages.run("unit tests", || {
-        cmd::run(env.cargo().args(["test", "--workspace", "--locked"]))
-    });
+    stages.run("unit tests", || cmd::run(env.cargo().args(["test", "--workspace", "--locked"])));
     for dir in PYTHON_TEST_DIRS {
         let path = env::workspace_root().join(dir);
         if has_python_tests(&path) {
-            stages.run(&format!("pytest {dir}"), || {
-                cmd::run(env.command("python3").args(["-m", "pytest"]).arg(&path))
-            });
+            stages.run(&format!("pytest {dir}"), || cmd::run(env.command("python3").args(["-m", "pytest"]).arg(&path)));
         }
     }
     if !options.unit_only {
         let binary = stages.run("build release", || build::build(&env, true));
-        stages.run("integration tests", || {
-            integration(&env, &binary.context("no release binary")?)
-        });
+        stages.run("integration tests", || integration(&env, &binary.context("no release binary")?));
     }
     stages.finish()
 }
 
 fn integration(env: &Env, binary: &Path) -> Result<()> {
-    let binary = binary
-        .canonicalize()
-        .with_context(|| format!("{} missing", binary.display()))?;
+    let binary = binary.canonicalize().with_context(|| format!("{} missing", binary.display()))?;
     cmd::run(
         env.cargo()
-            .args([
-                "test",
-                "--locked",
-                "--package",
-                "sysotel-integration",
-                "--",
-                "--test-threads=1",
-                "--nocapture",
-            ])
+            .args(["test", "--locked", "--package", "sysotel-integration", "--", "--test-threads=1", "--nocapture"])
             .env("SYSOTEL_INTEGRATION", "1")
             .env("SYSOTEL_BIN", binary),
     )
@@ -100,4 +74,24 @@ fn has_python_tests(dir: &Path) -> bool {
             name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py"))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::has_python_tests;
+
+    #[test]
+    fn finds_pytest_files_at_any_depth() {
+        let dir = std::env::temp_dir().join(format!("xtask-pytest-{}", std::process::id()));
+        let nested = dir.join("render");
+        fs::create_dir_all(&nested).unwrap();
+        assert!(!has_python_tests(&dir.join("absent")));
+        fs::write(dir.join("conftest.py"), "").unwrap();
+        assert!(!has_python_tests(&dir), "conftest.py alone is not a test file");
+        fs::write(nested.join("test_values.py"), "").unwrap();
+        assert!(has_python_tests(&dir));
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

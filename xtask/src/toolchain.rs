@@ -1,7 +1,10 @@
 //! Rust toolchain set-up: nightly (for the eBPF crate) with `rust-src`,
 //! rustfmt and clippy for the checks, and bpf-linker (see `bpf_linker`).
 
-use std::path::PathBuf;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 use anyhow::{Context as _, Result, bail};
 
@@ -9,57 +12,42 @@ use crate::{bpf_linker, cmd, env::Env, setup::report};
 
 /// Ensures the toolchain and returns `env`, possibly extended for bpf-linker.
 pub fn ensure(mut env: Env) -> Result<Env> {
-    if !cmd::succeeds(env.command("rustup").arg("--version")) {
+    if !cmd::succeeds(&mut rustup(&env, &["--version"])) {
         bail!("rustup not found on PATH: install rustup with the stable toolchain first");
     }
     nightly(&env)?;
-    let sysroot = PathBuf::from(
-        cmd::stdout(
-            env.command("rustc")
-                .args(["+nightly", "--print", "sysroot"]),
-        )
-        .context("nightly sysroot")?,
-    );
+    let mut print_sysroot = env.command("rustc");
+    print_sysroot.args(["+nightly", "--print", "sysroot"]);
+    let sysroot = PathBuf::from(cmd::stdout(&mut print_sysroot).context("nightly sysroot")?);
     rust_src(&env, &sysroot)?;
     fmt_and_clippy(&env)?;
     bpf_linker::ensure(&mut env, &sysroot)?;
     Ok(env)
 }
 
+fn rustup(env: &Env, args: &[&str]) -> Command {
+    let mut cmd = env.command("rustup");
+    cmd.args(args);
+    cmd
+}
+
 fn nightly(env: &Env) -> Result<()> {
-    if let Ok(version) =
-        cmd::stdout(
-            env.command("rustup")
-                .args(["run", "nightly", "rustc", "--version"]),
-        )
-    {
+    if let Ok(version) = cmd::stdout(&mut rustup(env, &["run", "nightly", "rustc", "--version"])) {
         report("nightly toolchain", &format!("ok ({version})"));
         return Ok(());
     }
     report("nightly toolchain", "installing");
-    cmd::run(env.command("rustup").args([
-        "toolchain",
-        "install",
-        "nightly",
-        "--profile",
-        "minimal",
-    ]))
+    cmd::run(&mut rustup(env, &["toolchain", "install", "nightly", "--profile", "minimal"]))
 }
 
-fn rust_src(env: &Env, sysroot: &std::path::Path) -> Result<()> {
+fn rust_src(env: &Env, sysroot: &Path) -> Result<()> {
     let src = sysroot.join("lib/rustlib/src");
     if src.is_dir() {
         report("nightly rust-src", "ok");
         return Ok(());
     }
     report("nightly rust-src", "installing");
-    cmd::run(env.command("rustup").args([
-        "component",
-        "add",
-        "rust-src",
-        "--toolchain",
-        "nightly",
-    ]))?;
+    cmd::run(&mut rustup(env, &["component", "add", "rust-src", "--toolchain", "nightly"]))?;
     if !src.is_dir() {
         bail!("rust-src installed but {} is missing", src.display());
     }
@@ -75,8 +63,5 @@ fn fmt_and_clippy(env: &Env) -> Result<()> {
         return Ok(());
     }
     report("rustfmt, clippy", "installing");
-    cmd::run(
-        env.command("rustup")
-            .args(["component", "add", "rustfmt", "clippy"]),
-    )
+    cmd::run(&mut rustup(env, &["component", "add", "rustfmt", "clippy"]))
 }

@@ -8,14 +8,12 @@ const CAP_BPF: u32 = 39;
 
 /// Whether the effective user id is 0.
 pub fn is_root() -> bool {
-    status_field("Uid:").and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
-        == Some(true)
+    status_field("Uid:").and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0")) == Some(true)
 }
 
 /// Root, `CAP_SYS_ADMIN`, or `CAP_BPF` together with `CAP_PERFMON`.
 pub fn can_load_bpf() -> bool {
-    let effective =
-        status_field("CapEff:").and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
+    let effective = status_field("CapEff:").and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok());
     let has = |cap: u32| effective.is_some_and(|caps| caps & (1 << cap) != 0);
     is_root() || has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON))
 }
@@ -23,8 +21,5 @@ pub fn can_load_bpf() -> bool {
 /// The value of a `/proc/self/status` line such as `Uid:`.
 fn status_field(name: &str) -> Option<String> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(name))
-        .map(str::to_owned)
+    status.lines().find_map(|line| line.strip_prefix(name)).map(str::to_owned)
 }

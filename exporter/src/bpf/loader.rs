@@ -19,7 +19,9 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sy
 
 #[derive(Debug, Error)]
 pub enum LoadError {
-    #[error("this sysotel binary was built with AYA_BUILD_SKIP and embeds no eBPF object; rebuild with `cargo xtask build`")]
+    #[error(
+        "this sysotel binary was built with AYA_BUILD_SKIP and embeds no eBPF object; rebuild with `cargo xtask build`"
+    )]
     NoObject,
     #[error("loading the eBPF object failed: {0}")]
     Load(#[from] aya::EbpfError),
@@ -51,7 +53,10 @@ pub struct Attached {
 
 /// Every program of the object and where it goes.
 pub const PROGRAMS: [Attached; 3] = [
-    Attached { program: "sched_process_exec", hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" } },
+    Attached {
+        program: "sched_process_exec",
+        hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" },
+    },
     Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" } },
     Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" } },
 ];

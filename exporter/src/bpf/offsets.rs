@@ -73,7 +73,9 @@ pub fn resolve_with(lookup: &dyn Fn(&str, &str) -> Result<u32, OffsetsError>) ->
     if let Some(v) = group(OFF_START, &[("task_struct", "group_leader"), ("task_struct", "start_boottime")], &mut o) {
         (o.task_group_leader, o.task_start_boottime) = (v[0], v[1]);
     }
-    if let Some(v) = group(OFF_ARGS, &[("task_struct", "mm"), ("mm_struct", "arg_start"), ("mm_struct", "arg_end")], &mut o) {
+    if let Some(v) =
+        group(OFF_ARGS, &[("task_struct", "mm"), ("mm_struct", "arg_start"), ("mm_struct", "arg_end")], &mut o)
+    {
         (o.task_mm, o.mm_arg_start, o.mm_arg_end) = (v[0], v[1], v[2]);
     }
     if let Some(v) = group(OFF_CRED, &[("task_struct", "cred"), ("cred", "euid"), ("cred", "egid")], &mut o) {

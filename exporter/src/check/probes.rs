@@ -37,7 +37,8 @@ fn privileges(out: &mut Vec<Finding>) -> bool {
     let bpf = has(Capability::CAP_BPF) || has(Capability::CAP_SYS_ADMIN);
     let perfmon = has(Capability::CAP_PERFMON) || has(Capability::CAP_SYS_ADMIN);
     if bpf && perfmon {
-        let who = if euid == 0 { "running as root".to_string() } else { format!("uid {euid} with CAP_BPF and CAP_PERFMON") };
+        let who =
+            if euid == 0 { "running as root".to_string() } else { format!("uid {euid} with CAP_BPF and CAP_PERFMON") };
         out.push(Finding::ok("privileges", who));
         return true;
     }
@@ -59,8 +60,13 @@ fn kernel_version(out: &mut Vec<Finding>) {
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let release = release.trim();
     match parse_version(release) {
-        Some(v) if v >= (5, 8) => out.push(Finding::ok("kernel", format!("Linux {release} (BPF ring buffer needs 5.8)"))),
-        Some(_) => out.push(Finding::fail("kernel", format!("Linux {release} is older than 5.8, which introduced the BPF ring buffer sysotel uses"))),
+        Some(v) if v >= (5, 8) => {
+            out.push(Finding::ok("kernel", format!("Linux {release} (BPF ring buffer needs 5.8)")))
+        }
+        Some(_) => out.push(Finding::fail(
+            "kernel",
+            format!("Linux {release} is older than 5.8, which introduced the BPF ring buffer sysotel uses"),
+        )),
         None => out.push(Finding::warn("kernel", format!("cannot parse kernel release {release:?}"))),
     }
 }
@@ -88,7 +94,10 @@ fn btf(out: &mut Vec<Finding>) -> bpf::offsets::Resolved {
             r
         }
         Ok(r) => {
-            out.push(Finding::warn("btf", format!("some kernel fields are unknown, their data will be missing: {}", r.missing.join("; "))));
+            out.push(Finding::warn(
+                "btf",
+                format!("some kernel fields are unknown, their data will be missing: {}", r.missing.join("; ")),
+            ));
             r
         }
         Err(e) => {
@@ -105,7 +114,12 @@ fn tracefs(out: &mut Vec<Finding>, can_mount: bool) -> bool {
             out.push(Finding::ok("tracefs", format!("not mounted at {path}; `sysotel run` mounts it")));
             return true;
         }
-        out.push(Finding::fail("tracefs", format!("not mounted at {path} and mounting needs CAP_SYS_ADMIN: run `mount -t tracefs tracefs {path}` as root")));
+        out.push(Finding::fail(
+            "tracefs",
+            format!(
+                "not mounted at {path} and mounting needs CAP_SYS_ADMIN: run `mount -t tracefs tracefs {path}` as root"
+            ),
+        ));
         return false;
     }
     let id = Path::new(path).join("events/sched/sched_process_exec/id");
@@ -115,7 +129,10 @@ fn tracefs(out: &mut Vec<Finding>, can_mount: bool) -> bool {
             true
         }
         Err(e) => {
-            out.push(Finding::fail("tracefs", format!("cannot read {}: {e} (tracefs is root-only by default)", id.display())));
+            out.push(Finding::fail(
+                "tracefs",
+                format!("cannot read {}: {e} (tracefs is root-only by default)", id.display()),
+            ));
             false
         }
     }
@@ -125,7 +142,10 @@ fn cgroup2(out: &mut Vec<Finding>) {
     let found = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].into_iter().find(|p| system::is_mounted(p, "cgroup2"));
     match found {
         Some(p) => out.push(Finding::ok("cgroup2", format!("mounted at {p}"))),
-        None => out.push(Finding::warn("cgroup2", "no cgroup2 mount found: container attribution by cgroup id is unavailable")),
+        None => out.push(Finding::warn(
+            "cgroup2",
+            "no cgroup2 mount found: container attribution by cgroup id is unavailable",
+        )),
     }
 }
 
@@ -134,7 +154,10 @@ fn memlock(out: &mut Vec<Finding>) {
     // SAFETY: valid out-pointer.
     unsafe { libc::getrlimit(libc::RLIMIT_MEMLOCK, &raw mut lim) };
     let show = |v: u64| if v == libc::RLIM_INFINITY { "unlimited".to_string() } else { format!("{} KiB", v / 1024) };
-    let detail = format!("RLIMIT_MEMLOCK {} (raised at start; kernels >= 5.11 account BPF memory to the cgroup instead)", show(lim.rlim_cur));
+    let detail = format!(
+        "RLIMIT_MEMLOCK {} (raised at start; kernels >= 5.11 account BPF memory to the cgroup instead)",
+        show(lim.rlim_cur)
+    );
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let memcg = parse_version(release.trim()).is_some_and(|v| v >= (5, 11));
     if lim.rlim_cur == libc::RLIM_INFINITY || has(Capability::CAP_SYS_RESOURCE) || memcg {
@@ -153,7 +176,10 @@ fn load(out: &mut Vec<Finding>, resolved: bpf::offsets::Resolved) {
     match bpf::load_and_attach(&resolved, std::process::id(), None) {
         Ok(loaded) => {
             let names: Vec<&str> = loaded.attached.iter().map(|a| a.program).collect();
-            out.push(Finding::ok("load", format!("attached and detached {} programs: {}", names.len(), names.join(", "))));
+            out.push(Finding::ok(
+                "load",
+                format!("attached and detached {} programs: {}", names.len(), names.join(", ")),
+            ));
         }
         Err(e) => out.push(Finding::fail("load", e.to_string())),
     }

@@ -74,7 +74,11 @@ mod tests {
     #[test]
     fn verdict_names_failures() {
         let r = Report {
-            findings: vec![Finding::ok("kernel", "6.18"), Finding::fail("privileges", "not root"), Finding::warn("btf", "absent")],
+            findings: vec![
+                Finding::ok("kernel", "6.18"),
+                Finding::fail("privileges", "not root"),
+                Finding::warn("btf", "absent"),
+            ],
         };
         assert!(!r.can_run());
         let text = r.render();

@@ -13,7 +13,10 @@
 //! shutdown_timeout_secs: 10
 //! ```
 
-use std::{net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -44,7 +47,8 @@ pub enum ConfigFileError {
 /// # Errors
 /// [`ConfigFileError`] with the location of the first problem.
 pub fn load_file(path: &Path) -> Result<AgentFile, ConfigFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigFileError::Read { path: path.display().to_string(), source })?;
     parse(&text, &path.display().to_string())
 }
 

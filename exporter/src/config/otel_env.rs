@@ -126,7 +126,8 @@ mod tests {
 
     #[test]
     fn endpoint_selects_otlp_and_protocol() {
-        let c = cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap();
+        let c =
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x:4317"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap();
         assert_eq!(c.logs, LogsOutput::Otlp(Protocol::Grpc));
         assert_eq!(c.logs_endpoint.as_deref(), Some("http://x:4317"));
         let c = cfg(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://x:4318/v1/logs")]).unwrap();
@@ -148,13 +149,20 @@ mod tests {
             cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_LOGS_EXPORTER", "console")]).unwrap().logs,
             LogsOutput::Terminal
         );
-        assert_eq!(cfg(&[("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x")]).unwrap().logs, LogsOutput::Disabled);
+        assert_eq!(
+            cfg(&[("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x")]).unwrap().logs,
+            LogsOutput::Disabled
+        );
     }
 
     #[test]
     fn bad_values_name_the_variable() {
-        let e = cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]).unwrap_err();
-        assert_eq!(e.to_string(), "OTEL_EXPORTER_OTLP_PROTOCOL=\"udp\" is not valid: expected one of grpc, http/protobuf, http/json");
+        let e =
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_EXPORTER_OTLP_PROTOCOL", "udp")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "OTEL_EXPORTER_OTLP_PROTOCOL=\"udp\" is not valid: expected one of grpc, http/protobuf, http/json"
+        );
         assert!(cfg(&[("OTEL_LOGS_EXPORTER", "kafka")]).is_err());
     }
 }

@@ -4,7 +4,9 @@ use exporter_common::{
     EventHeader, EventKind,
     events::{
         ExecData,
-        exec::{ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_FILENAME_TRUNCATED, FILENAME_MAX},
+        exec::{
+            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
+        },
     },
 };
 
@@ -65,4 +67,3 @@ pub(crate) fn split_args(block: &[u8]) -> Vec<Vec<u8>> {
     let block = block.strip_suffix(&[0]).unwrap_or(block);
     block.split(|&b| b == 0).map(<[u8]>::to_vec).collect()
 }
-

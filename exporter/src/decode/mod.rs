@@ -92,7 +92,8 @@ unsafe impl Pod for exporter_common::events::ExitData {}
 
 /// Copies a `T` out of `bytes` at `offset` after checking the length.
 fn read_pod<T: Pod>(bytes: &[u8], offset: usize) -> Result<T, DecodeError> {
-    let need = offset.checked_add(size_of::<T>()).ok_or(DecodeError::TooShort { len: bytes.len(), need: usize::MAX })?;
+    let need =
+        offset.checked_add(size_of::<T>()).ok_or(DecodeError::TooShort { len: bytes.len(), need: usize::MAX })?;
     if bytes.len() < need {
         return Err(DecodeError::TooShort { len: bytes.len(), need });
     }

@@ -55,7 +55,8 @@ mod tests {
             start_time_ns: None,
             comm: b"c".to_vec(),
         };
-        let info = ProcessInfo { pid: 5, ppid: Some(4), exe: Some(b"/x".to_vec()), euid: Some(0), ..Default::default() };
+        let info =
+            ProcessInfo { pid: 5, ppid: Some(4), exe: Some(b"/x".to_vec()), euid: Some(0), ..Default::default() };
         let ctx = process_context(&header, Some(&info));
         assert_eq!((ctx.ppid, ctx.euid, ctx.exe.as_deref()), (Some(4), Some(0), Some(&b"/x"[..])));
         let bare = process_context(&header, None);

@@ -85,8 +85,8 @@ impl<E: LogExporter> LogExporter for Observed<E> {
 
 #[cfg(test)]
 mod tests {
-    use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLoggerProvider};
     use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+    use opentelemetry_sdk::logs::{InMemoryLogExporter, SdkLoggerProvider};
 
     use super::*;
 
@@ -94,7 +94,8 @@ mod tests {
     fn counts_exported_records() {
         let stats = Arc::new(ExportStats::default());
         let inner = InMemoryLogExporter::default();
-        let provider = SdkLoggerProvider::builder().with_simple_exporter(Observed::new(inner.clone(), Arc::clone(&stats))).build();
+        let provider =
+            SdkLoggerProvider::builder().with_simple_exporter(Observed::new(inner.clone(), Arc::clone(&stats))).build();
         let logger = provider.logger("t");
         for _ in 0..3 {
             let mut r = logger.create_log_record();

@@ -54,7 +54,10 @@ impl OtlpLogSink {
                 .build()
                 .map_err(err)?,
         };
-        let provider = SdkLoggerProvider::builder().with_resource(resource).with_batch_exporter(Observed::new(exporter, stats)).build();
+        let provider = SdkLoggerProvider::builder()
+            .with_resource(resource)
+            .with_batch_exporter(Observed::new(exporter, stats))
+            .build();
         let logger = provider.logger(semconv::SCOPE);
         Ok(Self { provider, logger })
     }

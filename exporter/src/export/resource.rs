@@ -41,5 +41,7 @@ pub fn agent_resource() -> Resource {
     if !env_sets_name {
         b = b.with_service_name("sysotel");
     }
-    b.with_attribute(KeyValue::new(attr::SERVICE_VERSION, env!("CARGO_PKG_VERSION"))).with_attributes(host_attributes()).build()
+    b.with_attribute(KeyValue::new(attr::SERVICE_VERSION, env!("CARGO_PKG_VERSION")))
+        .with_attributes(host_attributes())
+        .build()
 }

@@ -96,7 +96,11 @@ mod tests {
                 (Key::from_static_str("sysotel.cgroup.id"), AnyValue::Int(63)),
                 (
                     Key::from_static_str("process.command_args"),
-                    AnyValue::ListAny(Box::new(vec![AnyValue::String("sh".into()), AnyValue::String("-c".into()), AnyValue::String("echo hi".into())])),
+                    AnyValue::ListAny(Box::new(vec![
+                        AnyValue::String("sh".into()),
+                        AnyValue::String("-c".into()),
+                        AnyValue::String("echo hi".into()),
+                    ])),
                 ),
             ],
         }
@@ -104,7 +108,10 @@ mod tests {
 
     #[test]
     fn line_has_time_event_ids_and_command() {
-        assert_eq!(format_line(&event()), "2023-11-14T22:13:20.123Z exec   pid=42 ppid=1 uid=0 cgroup=63 sh -c \"echo hi\"");
+        assert_eq!(
+            format_line(&event()),
+            "2023-11-14T22:13:20.123Z exec   pid=42 ppid=1 uid=0 cgroup=63 sh -c \"echo hi\""
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ async fn respond(mut stream: TcpStream, state: &HealthState) -> std::io::Result<
         }
     }
     let (status, body) = route(&buf[..len], state);
-    let reply = format!("HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+    let reply = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
     stream.write_all(reply.as_bytes()).await?;
     stream.shutdown().await
 }

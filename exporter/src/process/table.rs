@@ -20,12 +20,7 @@ impl ProcessTable {
     /// kernel's USER_HZ (`sysconf(_SC_CLK_TCK)`).
     #[must_use]
     pub fn new(capacity: usize, ticks_per_second: u64) -> Self {
-        Self {
-            procs: HashMap::new(),
-            capacity,
-            tick_ns: 1_000_000_000 / ticks_per_second.max(1),
-            rejected_full: 0,
-        }
+        Self { procs: HashMap::new(), capacity, tick_ns: 1_000_000_000 / ticks_per_second.max(1), rejected_full: 0 }
     }
 
     /// Boot-time ns to the table's tick unit.
@@ -84,7 +79,11 @@ impl ProcessTable {
         let start = self.ticks(h.start_time_ns);
         let previous = self.procs.remove(&h.pid).filter(|p| p.same_start(start));
         let ppid = h.ppid.or_else(|| previous.as_ref().and_then(|p| p.ppid));
-        let args = if ev.args_missing { previous.as_ref().map(|p| p.args.clone()).unwrap_or_default() } else { ev.args.clone() };
+        let args = if ev.args_missing {
+            previous.as_ref().map(|p| p.args.clone()).unwrap_or_default()
+        } else {
+            ev.args.clone()
+        };
         let info = ProcessInfo {
             pid: h.pid,
             ppid,
@@ -157,9 +156,16 @@ mod tests {
     fn fork_inherits_parent_image_then_exec_replaces_it() {
         let mut t = ProcessTable::new(100, 100);
         t.on_exec(&exec(10, Some(1), 1_000_000_000, b"/bin/bash", &[b"bash"]));
-        t.on_fork(&ForkEvent { header: header(10, Some(1), None), child_pid: 11, child_start_time_ns: Some(2_000_000_000) });
+        t.on_fork(&ForkEvent {
+            header: header(10, Some(1), None),
+            child_pid: 11,
+            child_start_time_ns: Some(2_000_000_000),
+        });
         let child = t.get(11).unwrap();
-        assert_eq!((child.ppid, child.exe.as_deref(), child.start_ticks), (Some(10), Some(&b"/bin/bash"[..]), Some(200)));
+        assert_eq!(
+            (child.ppid, child.exe.as_deref(), child.start_ticks),
+            (Some(10), Some(&b"/bin/bash"[..]), Some(200))
+        );
         let e = t.on_exec(&exec(11, None, 2_000_000_000, b"/bin/ls", &[b"ls", b"-l"])).unwrap();
         assert_eq!(e.ppid, Some(10), "ppid comes from the fork when the kernel gave none");
         assert_eq!(e.args, vec![b"ls".to_vec(), b"-l".to_vec()]);

@@ -2,10 +2,17 @@
 
 use std::time::SystemTime;
 
-use opentelemetry::{Key, logs::{AnyValue, Severity}};
+use opentelemetry::{
+    Key,
+    logs::{AnyValue, Severity},
+};
 use semconv::{attribute as attr, event};
 
-use crate::{decode::ExecEvent, enrich::ProcessContext, util::text::{basename, escape_bytes}};
+use crate::{
+    decode::ExecEvent,
+    enrich::ProcessContext,
+    util::text::{basename, escape_bytes},
+};
 
 /// One attribute of a log record.
 pub type Attr = (Key, AnyValue);
@@ -144,7 +151,10 @@ mod tests {
         assert_eq!(log.get("process.executable.name"), Some(&AnyValue::String("echo".into())));
         assert_eq!(
             log.get("process.command_args"),
-            Some(&AnyValue::ListAny(Box::new(vec![AnyValue::String("/bin/echo".into()), AnyValue::String("hi\\xff".into())])))
+            Some(&AnyValue::ListAny(Box::new(vec![
+                AnyValue::String("/bin/echo".into()),
+                AnyValue::String("hi\\xff".into())
+            ])))
         );
         assert_eq!(log.get("sysotel.exec.args_truncated"), Some(&AnyValue::Boolean(true)));
         assert_eq!(log.get("sysotel.process.thread.id"), None);
