@@ -42,7 +42,10 @@ mod tests {
 
     #[test]
     fn sigterm_stops_a_sleeper() {
-        let mut child = Command::new("sleep").arg("30").spawn().expect("spawn sleep");
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
         let status = terminate(&mut child, Duration::from_secs(5)).expect("terminate");
         assert_eq!(status.signal(), Some(libc::SIGTERM));
     }

@@ -13,6 +13,7 @@
 //! - [`agent`] runs the sysotel binary named by `SYSOTEL_BIN`.
 //! - [`workload`] produces activity tagged with a unique marker.
 //! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
+//! - [`net`] and [`poll`] pick loopback ports and wait with deadlines.
 
 pub mod agent;
 pub mod gate;

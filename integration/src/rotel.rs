@@ -1,6 +1,6 @@
 //! The real rotel OTLP collector, forwarding to a test receiver.
 //!
-//! rotel comes from PyPI (`pip install rotel`), which ships the `rotel-agent`
+//! rotel comes from `PyPI` (`pip install rotel`), which ships the `rotel-agent`
 //! binary inside the Python package; `ROTEL_AGENT` may name another binary.
 //! [`Rotel::start`] listens for OTLP/gRPC and OTLP/HTTP on free loopback ports
 //! and exports everything over OTLP/gRPC to the given endpoint, with a short
@@ -98,24 +98,39 @@ impl Rotel {
                 command.env_remove(name);
             }
         }
-        let child = command.spawn().with_context(|| format!("spawning {}", binary.display()))?;
-        let rotel = Self { child, grpc_port, http_port, log_path, _scratch: scratch };
+        let child = command
+            .spawn()
+            .with_context(|| format!("spawning {}", binary.display()))?;
+        let mut rotel = Self {
+            child,
+            grpc_port,
+            http_port,
+            log_path,
+            _scratch: scratch,
+        };
         rotel.wait_until_listening()?;
         Ok(rotel)
     }
 
-    fn wait_until_listening(mut self) -> anyhow::Result<Self> {
+    fn wait_until_listening(&mut self) -> anyhow::Result<()> {
         let ready = poll_until(START_TIMEOUT, || {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(Err(status));
             }
-            let up = is_listening(loopback(self.grpc_port)) && is_listening(loopback(self.http_port));
+            let up =
+                is_listening(loopback(self.grpc_port)) && is_listening(loopback(self.http_port));
             up.then_some(Ok(()))
         });
         match ready {
-            Some(Ok(())) => Ok(self),
-            Some(Err(status)) => bail!("rotel exited with {status} before listening:\n{}", self.log_text()),
-            None => bail!("rotel did not listen within {START_TIMEOUT:?}:\n{}", self.log_text()),
+            Some(Ok(())) => Ok(()),
+            Some(Err(status)) => bail!(
+                "rotel exited with {status} before listening:\n{}",
+                self.log_text()
+            ),
+            None => bail!(
+                "rotel did not listen within {START_TIMEOUT:?}:\n{}",
+                self.log_text()
+            ),
         }
     }
 

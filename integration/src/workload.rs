@@ -13,7 +13,9 @@ pub const ECHO_PATH: &str = "/bin/echo";
 pub fn unique_marker() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     format!("sysotel-{}-{nanos}-{n}", std::process::id())
 }
 
@@ -45,8 +47,8 @@ mod tests {
 
     #[test]
     fn runs_echo_as_our_child() {
-        let (pid, ppid) = run_marker_exec(&unique_marker()).expect("run echo");
-        assert_ne!(pid, ppid);
-        assert_eq!(ppid, std::process::id());
+        let (child_pid, parent_pid) = run_marker_exec(&unique_marker()).expect("run echo");
+        assert_ne!(child_pid, parent_pid);
+        assert_eq!(parent_pid, std::process::id());
     }
 }

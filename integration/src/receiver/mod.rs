@@ -4,7 +4,8 @@
 //! logs, trace and metrics services (gzip accepted) on a background thread.
 //! Requests are kept in memory; read them raw ([`Receiver::logs`]), flattened
 //! ([`Receiver::log_entries`]), or wait for one that matches
-//! ([`Receiver::wait_for_log`]). Dropping the receiver stops the server.
+//! ([`Receiver::wait_for_log`]; the waits block the calling thread). Dropping
+//! the receiver stops the server.
 
 mod server;
 mod service;
@@ -50,7 +51,11 @@ impl Receiver {
         let addr = listener.local_addr()?;
         let store = Arc::new(Store::default());
         let server = ServerThread::spawn(listener, Arc::clone(&store))?;
-        Ok(Self { addr, store, _server: server })
+        Ok(Self {
+            addr,
+            store,
+            _server: server,
+        })
     }
 
     #[must_use]
@@ -82,19 +87,31 @@ impl Receiver {
     /// Every `ResourceLogs` received so far.
     #[must_use]
     pub fn logs(&self) -> Vec<ResourceLogs> {
-        self.store.logs().into_iter().flat_map(|r| r.resource_logs).collect()
+        self.store
+            .logs()
+            .into_iter()
+            .flat_map(|r| r.resource_logs)
+            .collect()
     }
 
     /// Every `ResourceSpans` received so far.
     #[must_use]
     pub fn spans(&self) -> Vec<ResourceSpans> {
-        self.store.traces().into_iter().flat_map(|r| r.resource_spans).collect()
+        self.store
+            .traces()
+            .into_iter()
+            .flat_map(|r| r.resource_spans)
+            .collect()
     }
 
     /// Every `ResourceMetrics` received so far.
     #[must_use]
     pub fn metrics(&self) -> Vec<ResourceMetrics> {
-        self.store.metrics().into_iter().flat_map(|r| r.resource_metrics).collect()
+        self.store
+            .metrics()
+            .into_iter()
+            .flat_map(|r| r.resource_metrics)
+            .collect()
     }
 
     #[must_use]
@@ -119,7 +136,9 @@ impl Receiver {
         predicate: impl Fn(&LogEntry) -> bool,
         timeout: Duration,
     ) -> Option<LogEntry> {
-        poll_until(timeout, || self.log_entries().into_iter().find(|e| predicate(e)))
+        poll_until(timeout, || {
+            self.log_entries().into_iter().find(|e| predicate(e))
+        })
     }
 
     /// The first span matching `predicate`, polling every 50 ms until `timeout`.
@@ -128,7 +147,9 @@ impl Receiver {
         predicate: impl Fn(&SpanEntry) -> bool,
         timeout: Duration,
     ) -> Option<SpanEntry> {
-        poll_until(timeout, || self.span_entries().into_iter().find(|e| predicate(e)))
+        poll_until(timeout, || {
+            self.span_entries().into_iter().find(|e| predicate(e))
+        })
     }
 
     /// The first data point matching `predicate`, polling every 50 ms until
@@ -138,6 +159,8 @@ impl Receiver {
         predicate: impl Fn(&MetricPoint) -> bool,
         timeout: Duration,
     ) -> Option<MetricPoint> {
-        poll_until(timeout, || self.metric_points().into_iter().find(|p| predicate(p)))
+        poll_until(timeout, || {
+            self.metric_points().into_iter().find(|p| predicate(p))
+        })
     }
 }

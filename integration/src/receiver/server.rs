@@ -36,7 +36,10 @@ impl ServerThread {
             .name("otlp-receiver".into())
             .spawn(move || runtime.block_on(serve(listener, store, signal)))
             .context("spawning the receiver thread")?;
-        Ok(Self { shutdown: Some(shutdown), thread: Some(thread) })
+        Ok(Self {
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 }
 

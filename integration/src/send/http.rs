@@ -42,7 +42,9 @@ pub fn post_protobuf(endpoint: &str, path: &str, message: &impl Message) -> anyh
     stream.write_all(head.as_bytes())?;
     stream.write_all(&body)?;
     let mut response = Vec::new();
-    stream.read_to_end(&mut response).with_context(|| format!("reading the reply of {authority}"))?;
+    stream
+        .read_to_end(&mut response)
+        .with_context(|| format!("reading the reply of {authority}"))?;
     let response = String::from_utf8_lossy(&response);
     let status = response.split_whitespace().nth(1).unwrap_or_default();
     if !status.starts_with('2') {
