@@ -42,20 +42,14 @@ mod tests {
 
     #[test]
     fn sigterm_stops_a_sleeper() {
-        let mut child = Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .expect("spawn sleep");
+        let mut child = Command::new("sleep").arg("30").spawn().expect("spawn sleep");
         let status = terminate(&mut child, Duration::from_secs(5)).expect("terminate");
         assert_eq!(status.signal(), Some(libc::SIGTERM));
     }
 
     #[test]
     fn sigkill_after_the_grace_period() {
-        let mut child = Command::new("sh")
-            .args(["-c", "trap '' TERM; sleep 30"])
-            .spawn()
-            .expect("spawn sh");
+        let mut child = Command::new("sh").args(["-c", "trap '' TERM; sleep 30"]).spawn().expect("spawn sh");
         thread::sleep(Duration::from_millis(200)); // let the trap install
         let status = terminate(&mut child, Duration::from_millis(300)).expect("terminate");
         assert_eq!(status.signal(), Some(libc::SIGKILL));

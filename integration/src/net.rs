@@ -17,9 +17,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(200);
 /// # Errors
 /// When binding an ephemeral port fails.
 pub fn free_ports<const N: usize>() -> io::Result<[u16; N]> {
-    let listeners = (0..N)
-        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
-        .collect::<io::Result<Vec<_>>>()?;
+    let listeners = (0..N).map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0))).collect::<io::Result<Vec<_>>>()?;
     let mut ports = [0; N];
     for (port, listener) in ports.iter_mut().zip(&listeners) {
         *port = listener.local_addr()?.port();

@@ -98,16 +98,8 @@ impl Rotel {
                 command.env_remove(name);
             }
         }
-        let child = command
-            .spawn()
-            .with_context(|| format!("spawning {}", binary.display()))?;
-        let mut rotel = Self {
-            child,
-            grpc_port,
-            http_port,
-            log_path,
-            _scratch: scratch,
-        };
+        let child = command.spawn().with_context(|| format!("spawning {}", binary.display()))?;
+        let mut rotel = Self { child, grpc_port, http_port, log_path, _scratch: scratch };
         rotel.wait_until_listening()?;
         Ok(rotel)
     }
@@ -117,20 +109,13 @@ impl Rotel {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Some(Err(status));
             }
-            let up =
-                is_listening(loopback(self.grpc_port)) && is_listening(loopback(self.http_port));
+            let up = is_listening(loopback(self.grpc_port)) && is_listening(loopback(self.http_port));
             up.then_some(Ok(()))
         });
         match ready {
             Some(Ok(())) => Ok(()),
-            Some(Err(status)) => bail!(
-                "rotel exited with {status} before listening:\n{}",
-                self.log_text()
-            ),
-            None => bail!(
-                "rotel did not listen within {START_TIMEOUT:?}:\n{}",
-                self.log_text()
-            ),
+            Some(Err(status)) => bail!("rotel exited with {status} before listening:\n{}", self.log_text()),
+            None => bail!("rotel did not listen within {START_TIMEOUT:?}:\n{}", self.log_text()),
         }
     }
 

@@ -40,9 +40,7 @@ const DUMP_BYTES: usize = 16 * 1024;
 
 /// The file as text (invalid UTF-8 replaced); empty if it cannot be read.
 pub(crate) fn read_log(path: &Path) -> String {
-    fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
+    fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
 }
 
 /// Prints the last [`DUMP_BYTES`] of a child's log to stderr, for a failing test.
@@ -52,9 +50,5 @@ pub(crate) fn dump_tail(label: &str, path: &Path) {
     while !text.is_char_boundary(start) {
         start += 1;
     }
-    eprintln!(
-        "----- {label} ({}) -----\n{}\n----- end of {label} -----",
-        path.display(),
-        &text[start..]
-    );
+    eprintln!("----- {label} ({}) -----\n{}\n----- end of {label} -----", path.display(), &text[start..]);
 }

@@ -13,9 +13,7 @@ pub const ECHO_PATH: &str = "/bin/echo";
 pub fn unique_marker() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!("sysotel-{}-{nanos}-{n}", std::process::id())
 }
 
@@ -25,12 +23,8 @@ pub fn unique_marker() -> String {
 /// # Errors
 /// When the child cannot be spawned or reaped.
 pub fn run_marker_exec(marker: &str) -> io::Result<(u32, u32)> {
-    let mut child = Command::new(ECHO_PATH)
-        .arg(marker)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
+    let mut child =
+        Command::new(ECHO_PATH).arg(marker).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
     let pid = child.id();
     child.wait()?;
     Ok((pid, std::process::id()))

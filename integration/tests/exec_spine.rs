@@ -18,10 +18,7 @@ const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Whether `entry` is the exec record of the process run with `marker`.
 fn is_marker_exec(entry: &LogEntry, marker: &str) -> bool {
     entry.event_name == EXEC_EVENT
-        && entry
-            .attributes
-            .str_array("process.command_args")
-            .is_some_and(|args| args.contains(&marker))
+        && entry.attributes.str_array("process.command_args").is_some_and(|args| args.contains(&marker))
 }
 
 /// The paths the kernel may report for `/bin/echo`: as executed, through a
@@ -46,47 +43,22 @@ fn exec_reaches_the_collector(protocol: OtlpProtocol) {
     let marker = unique_marker();
     let (child_pid, parent_pid) = run_marker_exec(&marker).expect("running /bin/echo");
 
-    let entry = receiver
-        .wait_for_log(|e| is_marker_exec(e, &marker), ARRIVAL_TIMEOUT)
-        .unwrap_or_else(|| {
-            let names: Vec<String> = receiver
-                .log_entries()
-                .into_iter()
-                .map(|e| e.event_name)
-                .collect();
-            panic!(
-                "no {EXEC_EVENT} record for `{ECHO_PATH} {marker}` (pid {child_pid}) arrived over \
+    let entry = receiver.wait_for_log(|e| is_marker_exec(e, &marker), ARRIVAL_TIMEOUT).unwrap_or_else(|| {
+        let names: Vec<String> = receiver.log_entries().into_iter().map(|e| e.event_name).collect();
+        panic!(
+            "no {EXEC_EVENT} record for `{ECHO_PATH} {marker}` (pid {child_pid}) arrived over \
                  {protocol:?} within {ARRIVAL_TIMEOUT:?}; {} records arrived: {names:?}",
-                names.len()
-            )
-        });
+            names.len()
+        )
+    });
 
     let attrs = &entry.attributes;
-    assert_eq!(
-        attrs.int("process.pid"),
-        Some(i64::from(child_pid)),
-        "{entry:#?}"
-    );
-    assert_eq!(
-        attrs.int("process.parent_pid"),
-        Some(i64::from(parent_pid)),
-        "{entry:#?}"
-    );
+    assert_eq!(attrs.int("process.pid"), Some(i64::from(child_pid)), "{entry:#?}");
+    assert_eq!(attrs.int("process.parent_pid"), Some(i64::from(parent_pid)), "{entry:#?}");
     let path = attrs.str("process.executable.path").unwrap_or_default();
-    assert!(
-        echo_paths().iter().any(|p| p == path),
-        "unexpected executable path: {entry:#?}"
-    );
-    assert_eq!(
-        attrs.str("process.executable.name"),
-        Some("echo"),
-        "{entry:#?}"
-    );
-    assert_eq!(
-        attrs.str_array("process.command_args"),
-        Some(vec![ECHO_PATH, marker.as_str()]),
-        "{entry:#?}"
-    );
+    assert!(echo_paths().iter().any(|p| p == path), "unexpected executable path: {entry:#?}");
+    assert_eq!(attrs.str("process.executable.name"), Some("echo"), "{entry:#?}");
+    assert_eq!(attrs.str_array("process.command_args"), Some(vec![ECHO_PATH, marker.as_str()]), "{entry:#?}");
 }
 
 #[test]

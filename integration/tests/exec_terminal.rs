@@ -15,8 +15,7 @@ const LIMIT: Duration = Duration::from_secs(2);
 /// Whether `line` holds `number` as a whole run of digits.
 fn has_number(line: &str, number: u32) -> bool {
     let number = number.to_string();
-    line.split(|c: char| !c.is_ascii_digit())
-        .any(|token| token == number)
+    line.split(|c: char| !c.is_ascii_digit()).any(|token| token == number)
 }
 
 #[test]

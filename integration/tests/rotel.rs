@@ -19,11 +19,7 @@ const EVENT: &str = "sysotel.test.forwarded";
 const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(15);
 
 fn kv(key: &str, value: any_value::Value) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..Default::default()
-    }
+    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
 }
 
 fn string(s: &str) -> any_value::Value {
@@ -32,17 +28,9 @@ fn string(s: &str) -> any_value::Value {
 
 /// One log record tagged with `marker` and the `transport` it travels over.
 fn request(marker: &str, transport: &str) -> ExportLogsServiceRequest {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970");
-    let args = ArrayValue {
-        values: ["/bin/echo", marker]
-            .into_iter()
-            .map(|s| AnyValue {
-                value: Some(string(s)),
-            })
-            .collect(),
-    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970");
+    let args =
+        ArrayValue { values: ["/bin/echo", marker].into_iter().map(|s| AnyValue { value: Some(string(s)) }).collect() };
     let record = LogRecord {
         event_name: EVENT.into(),
         severity_number: 9,
@@ -65,10 +53,7 @@ fn request(marker: &str, transport: &str) -> ExportLogsServiceRequest {
                 attributes: vec![kv("service.name", string("sysotel-integration"))],
                 ..Default::default()
             }),
-            scope_logs: vec![ScopeLogs {
-                log_records: vec![record],
-                ..Default::default()
-            }],
+            scope_logs: vec![ScopeLogs { log_records: vec![record], ..Default::default() }],
             ..Default::default()
         }],
     }
@@ -81,18 +66,9 @@ fn assert_forwarded(entry: &LogEntry, marker: &str) {
     assert_eq!(entry.span_id, "cd".repeat(8));
     assert_eq!(entry.attributes.int("process.pid"), Some(4242));
     assert_eq!(entry.attributes.bool("test.flag"), Some(true));
-    assert_eq!(
-        entry.attributes.get("test.ratio"),
-        Some(&AttrValue::Double(0.25))
-    );
-    assert_eq!(
-        entry.attributes.str_array("process.command_args"),
-        Some(vec!["/bin/echo", marker])
-    );
-    assert_eq!(
-        entry.resource.str("service.name"),
-        Some("sysotel-integration")
-    );
+    assert_eq!(entry.attributes.get("test.ratio"), Some(&AttrValue::Double(0.25)));
+    assert_eq!(entry.attributes.str_array("process.command_args"), Some(vec!["/bin/echo", marker]));
+    assert_eq!(entry.resource.str("service.name"), Some("sysotel-integration"));
 }
 
 #[test]

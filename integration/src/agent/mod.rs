@@ -93,28 +93,15 @@ impl Agent {
         let stdout = File::create(&stdout_path).expect("creating the agent's stdout log");
         let stderr = File::create(&stderr_path).expect("creating the agent's stderr log");
         let mut command = Command::new(binary);
-        command
-            .arg("run")
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .stderr(stderr);
+        command.arg("run").stdin(Stdio::null()).stdout(stdout).stderr(stderr);
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("OTEL_") {
                 command.env_remove(name);
             }
         }
         command.env("RUST_LOG", "info").envs(env);
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawning {} run: {e}", binary.display()));
-        let mut agent = Self {
-            child,
-            status: None,
-            stdout_path,
-            stderr_path,
-            _scratch: scratch,
-            _turn: turn,
-        };
+        let child = command.spawn().unwrap_or_else(|e| panic!("spawning {} run: {e}", binary.display()));
+        let mut agent = Self { child, status: None, stdout_path, stderr_path, _scratch: scratch, _turn: turn };
         if let Err(message) = agent.wait_until_ready() {
             // Stop it and remove its logs before panicking: the message has them.
             drop(agent);

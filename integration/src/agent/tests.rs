@@ -11,12 +11,8 @@ use super::*;
 /// Writes an executable `sh` script into `dir` and returns its path.
 fn fake_agent(dir: &ScratchDir, body: &str) -> PathBuf {
     let path = dir.path().join("fake-sysotel");
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o755)
-        .open(&path)
-        .expect("creating the fake agent");
+    let mut file =
+        OpenOptions::new().write(true).create_new(true).mode(0o755).open(&path).expect("creating the fake agent");
     write!(file, "#!/bin/sh\n{body}\n").expect("writing the fake agent");
     path
 }
@@ -34,19 +30,13 @@ while :; do sleep 0.05; done"#,
     let mut agent = Agent::start_binary(&script, [("CUSTOM", "x")]);
     assert!(agent.stderr_text().contains(READY_LINE));
     assert!(
-        agent
-            .stdout_text()
-            .contains("args=run endpoint=unset log=info custom=x"),
+        agent.stdout_text().contains("args=run endpoint=unset log=info custom=x"),
         "stdout: {}",
         agent.stdout_text()
     );
     let status = agent.stop();
     assert_eq!(status.code(), Some(7), "the fake exits 7 on SIGTERM");
-    assert_eq!(
-        agent.stop(),
-        status,
-        "a second stop returns the same status"
-    );
+    assert_eq!(agent.stop(), status, "a second stop returns the same status");
     assert!(agent.stderr_text().contains("stopping"));
 }
 
@@ -54,14 +44,9 @@ while :; do sleep 0.05; done"#,
 fn panics_with_output_when_the_agent_dies_early() {
     let dir = ScratchDir::create("fake-agent").expect("scratch dir");
     let script = fake_agent(&dir, "echo 'cannot load probes' >&2; exit 3");
-    let payload = panic::catch_unwind(|| Agent::start_binary(&script, [("RUST_LOG", "debug")]))
-        .expect_err("start must panic");
-    let message = payload
-        .downcast_ref::<String>()
-        .expect("a formatted panic message");
-    assert!(
-        message.contains("the agent exited with exit status: 3"),
-        "{message}"
-    );
+    let payload =
+        panic::catch_unwind(|| Agent::start_binary(&script, [("RUST_LOG", "debug")])).expect_err("start must panic");
+    let message = payload.downcast_ref::<String>().expect("a formatted panic message");
+    assert!(message.contains("the agent exited with exit status: 3"), "{message}");
     assert!(message.contains("cannot load probes"), "{message}");
 }

@@ -26,9 +26,7 @@ use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
 use self::server::ServerThread;
 use self::store::Store;
 use crate::poll::poll_until;
-use crate::records::{
-    LogEntry, MetricPoint, SpanEntry, flatten_logs, flatten_metrics, flatten_spans,
-};
+use crate::records::{LogEntry, MetricPoint, SpanEntry, flatten_logs, flatten_metrics, flatten_spans};
 
 /// A running OTLP/gRPC receiver.
 #[derive(Debug)]
@@ -45,17 +43,12 @@ impl Receiver {
     /// # Errors
     /// When the port cannot be bound or the server thread cannot start.
     pub fn start() -> anyhow::Result<Self> {
-        let listener =
-            TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding the receiver port")?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding the receiver port")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let store = Arc::new(Store::default());
         let server = ServerThread::spawn(listener, Arc::clone(&store))?;
-        Ok(Self {
-            addr,
-            store,
-            _server: server,
-        })
+        Ok(Self { addr, store, _server: server })
     }
 
     #[must_use]
@@ -87,31 +80,19 @@ impl Receiver {
     /// Every `ResourceLogs` received so far.
     #[must_use]
     pub fn logs(&self) -> Vec<ResourceLogs> {
-        self.store
-            .logs()
-            .into_iter()
-            .flat_map(|r| r.resource_logs)
-            .collect()
+        self.store.logs().into_iter().flat_map(|r| r.resource_logs).collect()
     }
 
     /// Every `ResourceSpans` received so far.
     #[must_use]
     pub fn spans(&self) -> Vec<ResourceSpans> {
-        self.store
-            .traces()
-            .into_iter()
-            .flat_map(|r| r.resource_spans)
-            .collect()
+        self.store.traces().into_iter().flat_map(|r| r.resource_spans).collect()
     }
 
     /// Every `ResourceMetrics` received so far.
     #[must_use]
     pub fn metrics(&self) -> Vec<ResourceMetrics> {
-        self.store
-            .metrics()
-            .into_iter()
-            .flat_map(|r| r.resource_metrics)
-            .collect()
+        self.store.metrics().into_iter().flat_map(|r| r.resource_metrics).collect()
     }
 
     #[must_use]
@@ -131,36 +112,18 @@ impl Receiver {
 
     /// The first log record matching `predicate`, polling every 50 ms until
     /// `timeout`.
-    pub fn wait_for_log(
-        &self,
-        predicate: impl Fn(&LogEntry) -> bool,
-        timeout: Duration,
-    ) -> Option<LogEntry> {
-        poll_until(timeout, || {
-            self.log_entries().into_iter().find(|e| predicate(e))
-        })
+    pub fn wait_for_log(&self, predicate: impl Fn(&LogEntry) -> bool, timeout: Duration) -> Option<LogEntry> {
+        poll_until(timeout, || self.log_entries().into_iter().find(|e| predicate(e)))
     }
 
     /// The first span matching `predicate`, polling every 50 ms until `timeout`.
-    pub fn wait_for_span(
-        &self,
-        predicate: impl Fn(&SpanEntry) -> bool,
-        timeout: Duration,
-    ) -> Option<SpanEntry> {
-        poll_until(timeout, || {
-            self.span_entries().into_iter().find(|e| predicate(e))
-        })
+    pub fn wait_for_span(&self, predicate: impl Fn(&SpanEntry) -> bool, timeout: Duration) -> Option<SpanEntry> {
+        poll_until(timeout, || self.span_entries().into_iter().find(|e| predicate(e)))
     }
 
     /// The first data point matching `predicate`, polling every 50 ms until
     /// `timeout`.
-    pub fn wait_for_metric(
-        &self,
-        predicate: impl Fn(&MetricPoint) -> bool,
-        timeout: Duration,
-    ) -> Option<MetricPoint> {
-        poll_until(timeout, || {
-            self.metric_points().into_iter().find(|p| predicate(p))
-        })
+    pub fn wait_for_metric(&self, predicate: impl Fn(&MetricPoint) -> bool, timeout: Duration) -> Option<MetricPoint> {
+        poll_until(timeout, || self.metric_points().into_iter().find(|p| predicate(p)))
     }
 }

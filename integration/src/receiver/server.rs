@@ -36,30 +36,17 @@ impl ServerThread {
             .name("otlp-receiver".into())
             .spawn(move || runtime.block_on(serve(listener, store, signal)))
             .context("spawning the receiver thread")?;
-        Ok(Self {
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+        Ok(Self { shutdown: Some(shutdown), thread: Some(thread) })
     }
 }
 
-async fn serve(
-    listener: TcpListener,
-    store: Arc<Store>,
-    signal: oneshot::Receiver<()>,
-) -> anyhow::Result<()> {
+async fn serve(listener: TcpListener, store: Arc<Store>, signal: oneshot::Receiver<()>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let collector = Collector { store };
     Server::builder()
-        .add_service(
-            LogsServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip),
-        )
-        .add_service(
-            TraceServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip),
-        )
-        .add_service(
-            MetricsServiceServer::new(collector).accept_compressed(CompressionEncoding::Gzip),
-        )
+        .add_service(LogsServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip))
+        .add_service(TraceServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip))
+        .add_service(MetricsServiceServer::new(collector).accept_compressed(CompressionEncoding::Gzip))
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             // A dropped sender also means stop.
             let _ = signal.await;

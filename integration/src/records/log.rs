@@ -58,23 +58,15 @@ pub fn flatten_logs(batches: &[ResourceLogs]) -> Vec<LogEntry> {
 
 #[cfg(test)]
 mod tests {
-    use opentelemetry_proto::tonic::common::v1::{
-        AnyValue, InstrumentationScope, KeyValue, any_value,
-    };
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
     use opentelemetry_proto::tonic::logs::v1::ScopeLogs;
     use opentelemetry_proto::tonic::resource::v1::Resource;
 
     use super::*;
 
     fn int_kv(key: &str, i: i64) -> KeyValue {
-        let value = AnyValue {
-            value: Some(any_value::Value::IntValue(i)),
-        };
-        KeyValue {
-            key: key.into(),
-            value: Some(value),
-            ..Default::default()
-        }
+        let value = AnyValue { value: Some(any_value::Value::IntValue(i)) };
+        KeyValue { key: key.into(), value: Some(value), ..Default::default() }
     }
 
     #[test]
@@ -89,15 +81,9 @@ mod tests {
             ..Default::default()
         };
         let batch = ResourceLogs {
-            resource: Some(Resource {
-                attributes: vec![int_kv("host.pid", 1)],
-                ..Default::default()
-            }),
+            resource: Some(Resource { attributes: vec![int_kv("host.pid", 1)], ..Default::default() }),
             scope_logs: vec![ScopeLogs {
-                scope: Some(InstrumentationScope {
-                    name: "sysotel".into(),
-                    ..Default::default()
-                }),
+                scope: Some(InstrumentationScope { name: "sysotel".into(), ..Default::default() }),
                 log_records: vec![record.clone(), record],
                 ..Default::default()
             }],

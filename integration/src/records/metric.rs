@@ -1,9 +1,7 @@
 //! One flat entry per OTLP metric data point.
 
 use opentelemetry_proto::tonic::common::v1::KeyValue;
-use opentelemetry_proto::tonic::metrics::v1::{
-    Metric, NumberDataPoint, ResourceMetrics, metric, number_data_point,
-};
+use opentelemetry_proto::tonic::metrics::v1::{Metric, NumberDataPoint, ResourceMetrics, metric, number_data_point};
 
 use super::value::Attributes;
 
@@ -45,10 +43,7 @@ pub enum PointValue {
 impl PointValue {
     /// The value of an `Int` or `Double` point as `f64`.
     #[must_use]
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "test assertions on counters far below 2^53"
-    )]
+    #[expect(clippy::cast_precision_loss, reason = "test assertions on counters far below 2^53")]
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Self::Int(i) => Some(*i as f64),
@@ -70,9 +65,9 @@ impl PointValue {
     #[must_use]
     pub fn count(&self) -> Option<u64> {
         match self {
-            Self::Histogram { count, .. }
-            | Self::ExponentialHistogram { count, .. }
-            | Self::Summary { count, .. } => Some(*count),
+            Self::Histogram { count, .. } | Self::ExponentialHistogram { count, .. } | Self::Summary { count, .. } => {
+                Some(*count)
+            }
             _ => None,
         }
     }
@@ -130,38 +125,25 @@ pub fn flatten_metrics(batches: &[ResourceMetrics]) -> Vec<MetricPoint> {
 
 /// Appends one point per data point of `metric`, filled in from `template`.
 fn push_points(metric: &Metric, template: &MetricPoint, out: &mut Vec<MetricPoint>) {
-    let point =
-        |kind: MetricKind, attributes: &[KeyValue], start: u64, time: u64, value: PointValue| {
-            MetricPoint {
-                kind,
-                value,
-                attributes: Attributes::from(attributes),
-                start_time_unix_nano: start,
-                time_unix_nano: time,
-                ..template.clone()
-            }
-        };
+    let point = |kind: MetricKind, attributes: &[KeyValue], start: u64, time: u64, value: PointValue| MetricPoint {
+        kind,
+        value,
+        attributes: Attributes::from(attributes),
+        start_time_unix_nano: start,
+        time_unix_nano: time,
+        ..template.clone()
+    };
     match &metric.data {
         None => out.push(point(MetricKind::Empty, &[], 0, 0, PointValue::Empty)),
-        Some(metric::Data::Gauge(g)) => out.extend(g.data_points.iter().map(|p| {
-            point(
-                MetricKind::Gauge,
-                &p.attributes,
-                p.start_time_unix_nano,
-                p.time_unix_nano,
-                number(p),
-            )
-        })),
+        Some(metric::Data::Gauge(g)) => out.extend(
+            g.data_points
+                .iter()
+                .map(|p| point(MetricKind::Gauge, &p.attributes, p.start_time_unix_nano, p.time_unix_nano, number(p))),
+        ),
         Some(metric::Data::Sum(s)) => out.extend(s.data_points.iter().map(|p| MetricPoint {
             is_monotonic: s.is_monotonic,
             temporality: s.aggregation_temporality,
-            ..point(
-                MetricKind::Sum,
-                &p.attributes,
-                p.start_time_unix_nano,
-                p.time_unix_nano,
-                number(p),
-            )
+            ..point(MetricKind::Sum, &p.attributes, p.start_time_unix_nano, p.time_unix_nano, number(p))
         })),
         Some(metric::Data::Histogram(h)) => out.extend(h.data_points.iter().map(|p| {
             let value = PointValue::Histogram {
@@ -172,20 +154,11 @@ fn push_points(metric: &Metric, template: &MetricPoint, out: &mut Vec<MetricPoin
             };
             MetricPoint {
                 temporality: h.aggregation_temporality,
-                ..point(
-                    MetricKind::Histogram,
-                    &p.attributes,
-                    p.start_time_unix_nano,
-                    p.time_unix_nano,
-                    value,
-                )
+                ..point(MetricKind::Histogram, &p.attributes, p.start_time_unix_nano, p.time_unix_nano, value)
             }
         })),
         Some(metric::Data::ExponentialHistogram(h)) => out.extend(h.data_points.iter().map(|p| {
-            let value = PointValue::ExponentialHistogram {
-                count: p.count,
-                sum: p.sum,
-            };
+            let value = PointValue::ExponentialHistogram { count: p.count, sum: p.sum };
             MetricPoint {
                 temporality: h.aggregation_temporality,
                 ..point(
@@ -198,17 +171,8 @@ fn push_points(metric: &Metric, template: &MetricPoint, out: &mut Vec<MetricPoin
             }
         })),
         Some(metric::Data::Summary(s)) => out.extend(s.data_points.iter().map(|p| {
-            let value = PointValue::Summary {
-                count: p.count,
-                sum: p.sum,
-            };
-            point(
-                MetricKind::Summary,
-                &p.attributes,
-                p.start_time_unix_nano,
-                p.time_unix_nano,
-                value,
-            )
+            let value = PointValue::Summary { count: p.count, sum: p.sum };
+            point(MetricKind::Summary, &p.attributes, p.start_time_unix_nano, p.time_unix_nano, value)
         })),
     }
 }
@@ -228,29 +192,16 @@ mod tests {
     use super::*;
 
     fn int_point(i: i64) -> NumberDataPoint {
-        NumberDataPoint {
-            value: Some(number_data_point::Value::AsInt(i)),
-            time_unix_nano: 9,
-            ..Default::default()
-        }
+        NumberDataPoint { value: Some(number_data_point::Value::AsInt(i)), time_unix_nano: 9, ..Default::default() }
     }
 
     fn metric(name: &str, data: metric::Data) -> Metric {
-        Metric {
-            name: name.into(),
-            unit: "1".into(),
-            data: Some(data),
-            ..Default::default()
-        }
+        Metric { name: name.into(), unit: "1".into(), data: Some(data), ..Default::default() }
     }
 
     #[test]
     fn one_point_per_data_point() {
-        let sum = Sum {
-            data_points: vec![int_point(3), int_point(4)],
-            aggregation_temporality: 2,
-            is_monotonic: true,
-        };
+        let sum = Sum { data_points: vec![int_point(3), int_point(4)], aggregation_temporality: 2, is_monotonic: true };
         let gauge = Gauge {
             data_points: vec![NumberDataPoint {
                 value: Some(number_data_point::Value::AsDouble(0.5)),
@@ -258,11 +209,7 @@ mod tests {
             }],
         };
         let histogram = opentelemetry_proto::tonic::metrics::v1::Histogram {
-            data_points: vec![HistogramDataPoint {
-                count: 6,
-                sum: Some(1.0),
-                ..Default::default()
-            }],
+            data_points: vec![HistogramDataPoint { count: 6, sum: Some(1.0), ..Default::default() }],
             aggregation_temporality: 1,
         };
         let batch = ResourceMetrics {

@@ -95,22 +95,12 @@ mod tests {
             kind: 3,
             trace_id: vec![1; 16],
             span_id: vec![2; 8],
-            status: Some(Status {
-                code: 2,
-                message: "refused".into(),
-            }),
-            events: vec![span::Event {
-                name: "retry".into(),
-                time_unix_nano: 5,
-                ..Default::default()
-            }],
+            status: Some(Status { code: 2, message: "refused".into() }),
+            events: vec![span::Event { name: "retry".into(), time_unix_nano: 5, ..Default::default() }],
             ..Default::default()
         };
         let batch = ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: vec![span],
-                ..Default::default()
-            }],
+            scope_spans: vec![ScopeSpans { spans: vec![span], ..Default::default() }],
             ..Default::default()
         };
         let entries = flatten_spans(&[batch]);
@@ -121,10 +111,7 @@ mod tests {
         assert_eq!(entry.trace_id, "01".repeat(16));
         assert_eq!(entry.span_id, "02".repeat(8));
         assert_eq!(entry.parent_span_id, "");
-        assert_eq!(
-            (entry.status_code, entry.status_message.as_str()),
-            (2, "refused")
-        );
+        assert_eq!((entry.status_code, entry.status_message.as_str()), (2, "refused"));
         assert_eq!(entry.events[0].name, "retry");
         assert_eq!(entry.events[0].time_unix_nano, 5);
         assert!(entry.resource.is_empty());

@@ -88,9 +88,7 @@ impl From<&AnyValue> for AttrValue {
             Some(any_value::Value::BoolValue(b)) => Self::Bool(*b),
             Some(any_value::Value::DoubleValue(d)) => Self::Double(*d),
             Some(any_value::Value::BytesValue(b)) => Self::Bytes(b.clone()),
-            Some(any_value::Value::ArrayValue(a)) => {
-                Self::Array(a.values.iter().map(Self::from).collect())
-            }
+            Some(any_value::Value::ArrayValue(a)) => Self::Array(a.values.iter().map(Self::from).collect()),
             Some(any_value::Value::KvlistValue(kv)) => Self::Map(Attributes::from(&kv.values[..])),
             Some(any_value::Value::StringValueStrindex(i)) => Self::StrIndex(*i),
         }
@@ -174,12 +172,10 @@ impl From<&[KeyValue]> for Attributes {
 /// Lower-case hex of an OTLP trace or span id; empty for an unset id.
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 #[cfg(test)]
@@ -193,11 +189,7 @@ mod tests {
     }
 
     fn kv(key: &str, value: any_value::Value) -> KeyValue {
-        KeyValue {
-            key: key.into(),
-            value: Some(any(value)),
-            ..Default::default()
-        }
+        KeyValue { key: key.into(), value: Some(any(value)), ..Default::default() }
     }
 
     #[test]
@@ -208,9 +200,7 @@ mod tests {
                 any(any_value::Value::StringValue("hi".into())),
             ],
         };
-        let nested = KeyValueList {
-            values: vec![kv("inner", any_value::Value::IntValue(1))],
-        };
+        let nested = KeyValueList { values: vec![kv("inner", any_value::Value::IntValue(1))] };
         let attrs = Attributes::from(
             &[
                 kv("s", any_value::Value::StringValue("x".into())),
@@ -220,25 +210,16 @@ mod tests {
                 kv("y", any_value::Value::BytesValue(vec![1, 2])),
                 kv("a", any_value::Value::ArrayValue(args)),
                 kv("m", any_value::Value::KvlistValue(nested)),
-                KeyValue {
-                    key: "e".into(),
-                    value: None,
-                    ..Default::default()
-                },
+                KeyValue { key: "e".into(), value: None, ..Default::default() },
             ][..],
         );
         assert_eq!(attrs.str("s"), Some("x"));
         assert_eq!(attrs.int("i"), Some(-3));
         assert_eq!(attrs.bool("b"), Some(true));
         assert_eq!(attrs.double("d"), Some(1.5));
-        assert_eq!(
-            attrs.get("y").and_then(AttrValue::as_bytes),
-            Some(&[1u8, 2][..])
-        );
+        assert_eq!(attrs.get("y").and_then(AttrValue::as_bytes), Some(&[1u8, 2][..]));
         assert_eq!(attrs.str_array("a"), Some(vec!["/bin/echo", "hi"]));
-        let Some(AttrValue::Map(inner)) = attrs.get("m") else {
-            panic!("m is not a map")
-        };
+        let Some(AttrValue::Map(inner)) = attrs.get("m") else { panic!("m is not a map") };
         assert_eq!(inner.int("inner"), Some(1));
         assert_eq!(attrs.get("e"), Some(&AttrValue::Empty));
         assert_eq!(attrs.str("i"), None, "a typed getter must not coerce");

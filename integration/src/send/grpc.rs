@@ -18,10 +18,7 @@ pub fn logs_grpc(endpoint: &str, request: ExportLogsServiceRequest) -> anyhow::R
         let mut client = LogsServiceClient::connect(endpoint.to_owned())
             .await
             .with_context(|| format!("connecting to {endpoint}"))?;
-        client
-            .export(request)
-            .await
-            .with_context(|| format!("exporting logs to {endpoint}"))?;
+        client.export(request).await.with_context(|| format!("exporting logs to {endpoint}"))?;
         Ok(())
     })
 }

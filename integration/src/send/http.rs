@@ -31,8 +31,7 @@ pub fn post_protobuf(endpoint: &str, path: &str, message: &impl Message) -> anyh
         .with_context(|| format!("{endpoint} is not an http:// endpoint"))?
         .trim_end_matches('/');
     let body = message.encode_to_vec();
-    let mut stream =
-        TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
+    let mut stream = TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-protobuf\r\n\
@@ -42,9 +41,7 @@ pub fn post_protobuf(endpoint: &str, path: &str, message: &impl Message) -> anyh
     stream.write_all(head.as_bytes())?;
     stream.write_all(&body)?;
     let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .with_context(|| format!("reading the reply of {authority}"))?;
+    stream.read_to_end(&mut response).with_context(|| format!("reading the reply of {authority}"))?;
     let response = String::from_utf8_lossy(&response);
     let status = response.split_whitespace().nth(1).unwrap_or_default();
     if !status.starts_with('2') {
