@@ -16,7 +16,12 @@ use crate::{
     bpf::{self, KernelStats, LoadError},
     config::{ExportConfig, LogsOutput},
     decode::Event,
-    enrich::process_context,
+    decode::Header,
+    enrich::{
+        ContainerIdentity,
+        container::{CgroupResolver, resolver::find_cgroup2_root},
+        container_identity, process_context,
+    },
     export::{self, ExportStats, LogSink, OtlpSetupError},
     health::HealthState,
     process::{ProcessTable, seed_from_proc},
@@ -117,6 +122,15 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let agent_pid = std::process::id();
     let loaded = bpf::load_and_attach(&resolved, agent_pid, opts.ring_buffer_bytes)?;
     let bpf::Loaded { ebpf, attached, events, stats } = loaded;
+    let cgroup_root = std::fs::read_to_string("/proc/self/mounts").ok().and_then(|m| find_cgroup2_root(&m));
+    if cgroup_root.is_none() {
+        tracing::warn!("no cgroup2 mount found; containers are recognised from /proc/<pid>/cgroup only");
+    }
+    let mut enricher = Enricher {
+        table: ProcessTable::new(opts.table_capacity, procfs::ticks_per_second()),
+        cgroups: CgroupResolver::new(cgroup_root, opts.proc_root.clone(), 65_536, Duration::from_millis(20)),
+    };
+    enricher.cgroups.scan();
     let clock = BootClock::measure();
     let program_names: Vec<&str> = attached.iter().map(|a| a.program).collect();
     sink.emit(agent_start_log(&program_names, clock.to_system_time(BootClock::now_boot_ns())));
@@ -127,8 +141,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let (stop_tx, stop_rx) = watch::channel(false);
     let reader = tokio::spawn(run_reader(events, tx, Arc::clone(&counters), stop_rx));
 
-    let mut table = ProcessTable::new(opts.table_capacity, procfs::ticks_per_second());
-    let seeded = seed_from_proc(&mut table, &opts.proc_root, agent_pid)
+    let seeded = seed_from_proc(&mut enricher.table, &opts.proc_root, agent_pid)
         .map_err(|source| PipelineError::Proc { path: opts.proc_root.display().to_string(), source })?;
     let destination = match &opts.export.logs {
         LogsOutput::Terminal => "terminal".to_string(),
@@ -154,7 +167,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
-                Some(ev) => handle(ev, &mut table, sink.as_mut(), &clock, &mut summary),
+                Some(ev) => handle(ev, &mut enricher, sink.as_mut(), &clock, &mut summary),
                 None => break,
             },
             () = &mut shutdown, if !stopping => {
@@ -166,7 +179,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
             _ = tick.tick() => {
                 losses.report(&counters, &stats);
                 let proc_root = opts.proc_root.clone();
-                let removed = table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
+                let removed = enricher.table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
                 if removed > 0 {
                     tracing::debug!("process table: removed {removed} processes whose exit was not seen");
                 }
@@ -201,17 +214,32 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     }
 }
 
-fn handle(ev: Event, table: &mut ProcessTable, sink: &mut dyn LogSink, clock: &BootClock, summary: &mut RunSummary) {
+/// The caches enrichment reads.
+struct Enricher {
+    table: ProcessTable,
+    cgroups: CgroupResolver,
+}
+
+impl Enricher {
+    /// The container of an event's process, if it runs in one.
+    fn container(&mut self, header: &Header) -> Option<Arc<ContainerIdentity>> {
+        let info = self.cgroups.resolve(header.cgroup_id, header.pid)?;
+        container_identity(&info, Vec::new())
+    }
+}
+
+fn handle(ev: Event, enricher: &mut Enricher, sink: &mut dyn LogSink, clock: &BootClock, summary: &mut RunSummary) {
     match ev {
         Event::Exec(e) => {
-            let info = table.on_exec(&e).cloned();
+            let info = enricher.table.on_exec(&e).cloned();
             let ctx = process_context(&e.header, info.as_ref());
-            sink.emit(exec_log(&e, &ctx, clock.to_system_time(e.header.ktime_ns)));
+            let container = enricher.container(&e.header);
+            sink.emit(exec_log(&e, &ctx, container, clock.to_system_time(e.header.ktime_ns)));
             summary.logs_emitted += 1;
         }
-        Event::Fork(f) => table.on_fork(&f),
+        Event::Fork(f) => enricher.table.on_fork(&f),
         Event::Exit(x) => {
-            table.on_exit(&x);
+            enricher.table.on_exit(&x);
         }
     }
 }

@@ -11,13 +11,15 @@
 //!   [`records`] flattens them into owned values that are easy to assert on.
 //! - [`rotel`] runs the real rotel collector in front of the receiver.
 //! - [`agent`] runs the sysotel binary named by `SYSOTEL_BIN`.
-//! - [`workload`] produces activity tagged with a unique marker.
+//! - [`workload`] produces activity tagged with a unique marker; [`podman`]
+//!   runs it in real containers.
 //! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
 //! - [`net`] and [`poll`] pick loopback ports and wait with deadlines.
 
 pub mod agent;
 pub mod gate;
 pub mod net;
+pub mod podman;
 pub mod poll;
 pub mod receiver;
 pub mod records;

@@ -1,9 +1,9 @@
 //! Attribute keys.
 
 pub use opentelemetry_semantic_conventions::attribute::{
-    CONTAINER_ID, HOST_ARCH, HOST_ID, HOST_NAME, OS_TYPE, PROCESS_COMMAND, PROCESS_COMMAND_ARGS,
-    PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID, PROCESS_REAL_USER_ID,
-    PROCESS_USER_ID,
+    CONTAINER_ID, CONTAINER_RUNTIME_NAME, HOST_ARCH, HOST_ID, HOST_NAME, K8S_POD_UID, OS_TYPE, PROCESS_COMMAND,
+    PROCESS_COMMAND_ARGS, PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID,
+    PROCESS_REAL_USER_ID, PROCESS_USER_ID,
 };
 pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
 
@@ -31,6 +31,12 @@ pub const PROCESS_THREAD_ID: &str = "sysotel.process.thread.id";
 /// # Examples
 /// `63`
 pub const CGROUP_ID: &str = "sysotel.cgroup.id";
+
+/// Path of the process's cgroup v2 directory, relative to the cgroup2 mount.
+///
+/// # Examples
+/// `/kubepods/besteffort/pod1b2c.../cri-containerd-4f1e...scope`, `/libpod_parent/libpod-b9e7...`
+pub const CGROUP_PATH: &str = "sysotel.cgroup.path";
 
 /// `true` when the argument vector was longer than the kernel-side buffer
 /// and was cut.
@@ -63,6 +69,9 @@ pub const AGENT_PROGRAMS: &str = "sysotel.agent.programs";
 /// test in `semconv/tests` fails when one is missing from `semconv/model`.
 pub const ALL: &[&str] = &[
     CONTAINER_ID,
+    CONTAINER_RUNTIME_NAME,
+    K8S_POD_UID,
+    CGROUP_PATH,
     HOST_ARCH,
     HOST_ID,
     HOST_NAME,

@@ -15,7 +15,14 @@ pub const APT_PACKAGES: &[&str] =
 
 /// `name` or `name==version`. rotel is the OTLP collector of the end-to-end
 /// tests; pytest runs `charts/tests` and `collector-config/tests`.
-pub const PIP_PACKAGES: &[&str] = &["rotel==0.0.1a15", "pytest"];
+pub const PIP_PACKAGES: &[&str] = &[
+    "rotel==0.0.1a15",
+    "pytest",
+    "helm-python-sdk==0.2.2",
+    "kubernetes-validate==1.37.0",
+    "yamllint==1.38.0",
+    "PyYAML==6.0.3",
+];
 
 pub fn ensure(env: &Env) -> Result<()> {
     apt(env)?;

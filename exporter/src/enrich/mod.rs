@@ -1,8 +1,14 @@
-//! Enrichment: what the agent knows about the process behind an event.
+//! Enrichment: what the agent knows about the process and container behind
+//! an event.
 //!
-//! Pure functions over the [`crate::process::ProcessTable`]; later stages
-//! (containers, Kubernetes) add their attributes here too.
+//! Pure functions over caches: the [`crate::process::ProcessTable`] for
+//! processes, [`container::CgroupResolver`] for cgroups and containers, and
+//! (in a cluster) the Kubernetes pod cache.
 
+pub mod container;
+mod identity;
+pub mod k8s;
 mod process;
 
+pub use identity::{ContainerIdentity, container_identity};
 pub use process::{ProcessContext, process_context};

@@ -57,15 +57,24 @@ fn show(v: &AnyValue) -> String {
 pub fn format_line(event: &LogEvent) -> String {
     let time = humantime::format_rfc3339_millis(event.time);
     let mut line = format!("{time} {:<6}", short_name(event.event_name));
-    for (label, key) in [
-        ("pid", attr::PROCESS_PID),
-        ("ppid", attr::PROCESS_PARENT_PID),
-        ("uid", attr::PROCESS_REAL_USER_ID),
-        ("cgroup", attr::CGROUP_ID),
-        ("container", attr::CONTAINER_ID),
-    ] {
+    for (label, key) in
+        [("pid", attr::PROCESS_PID), ("ppid", attr::PROCESS_PARENT_PID), ("uid", attr::PROCESS_REAL_USER_ID)]
+    {
         if let Some(v) = event.get(key) {
             line.push_str(&format!(" {label}={}", show(v)));
+        }
+    }
+    match &event.container {
+        Some(c) => {
+            line.push_str(&format!(" container={}", c.short_id()));
+            if let Some(uid) = &c.pod_uid {
+                line.push_str(&format!(" pod={uid}"));
+            }
+        }
+        None => {
+            if let Some(v) = event.get(attr::CGROUP_ID) {
+                line.push_str(&format!(" cgroup={}", show(v)));
+            }
         }
     }
     if let Some(AnyValue::ListAny(args)) = event.get(attr::PROCESS_COMMAND_ARGS) {
@@ -103,6 +112,7 @@ mod tests {
                     ])),
                 ),
             ],
+            container: None,
         }
     }
 

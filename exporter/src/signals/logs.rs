@@ -1,6 +1,6 @@
 //! Log records (OpenTelemetry events) for process activity.
 
-use std::time::SystemTime;
+use std::{sync::Arc, time::SystemTime};
 
 use opentelemetry::{
     Key,
@@ -10,7 +10,7 @@ use semconv::{attribute as attr, event};
 
 use crate::{
     decode::ExecEvent,
-    enrich::ProcessContext,
+    enrich::{ContainerIdentity, ProcessContext},
     util::text::{basename, escape_bytes},
 };
 
@@ -26,6 +26,9 @@ pub struct LogEvent {
     pub event_name: &'static str,
     pub severity: Severity,
     pub attributes: Vec<Attr>,
+    /// The container the record comes from; `None` for host processes and
+    /// the agent's own records. Sinks put it on the OTLP Resource.
+    pub container: Option<Arc<ContainerIdentity>>,
 }
 
 impl LogEvent {
@@ -66,7 +69,12 @@ pub fn process_attributes(ctx: &ProcessContext, out: &mut Vec<Attr>) {
 
 /// The `sysotel.process.exec` record.
 #[must_use]
-pub fn exec_log(ev: &ExecEvent, ctx: &ProcessContext, time: SystemTime) -> LogEvent {
+pub fn exec_log(
+    ev: &ExecEvent,
+    ctx: &ProcessContext,
+    container: Option<Arc<ContainerIdentity>>,
+    time: SystemTime,
+) -> LogEvent {
     let mut a = Vec::with_capacity(16);
     process_attributes(ctx, &mut a);
     a.push((Key::from_static_str(attr::PROCESS_EXECUTABLE_PATH), text(&ev.filename)));
@@ -85,7 +93,7 @@ pub fn exec_log(ev: &ExecEvent, ctx: &ProcessContext, time: SystemTime) -> LogEv
     if ev.filename_truncated {
         a.push((Key::from_static_str(attr::EXEC_FILENAME_TRUNCATED), AnyValue::Boolean(true)));
     }
-    LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a }
+    LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a, container }
 }
 
 /// The `sysotel.agent.start` record: which programs are attached.
@@ -97,6 +105,7 @@ pub fn agent_start_log(programs: &[&str], time: SystemTime) -> LogEvent {
         event_name: event::AGENT_START,
         severity: Severity::Info,
         attributes: vec![(Key::from_static_str(attr::AGENT_PROGRAMS), AnyValue::ListAny(Box::new(names)))],
+        container: None,
     }
 }
 
@@ -142,7 +151,7 @@ mod tests {
             exe: Some(b"/bin/echo".to_vec()),
             args: ev.args.clone(),
         };
-        let log = exec_log(&ev, &ctx, SystemTime::UNIX_EPOCH);
+        let log = exec_log(&ev, &ctx, None, SystemTime::UNIX_EPOCH);
         assert_eq!(log.event_name, "sysotel.process.exec");
         assert_eq!(log.get("process.pid"), Some(&AnyValue::Int(100)));
         assert_eq!(log.get("process.parent_pid"), Some(&AnyValue::Int(1)));

@@ -1,0 +1,190 @@
+//! The long-running watch: kube-runtime's `watcher` over this node's pods,
+//! with the default backoff, feeding the [`PodCache`].
+//!
+//! It never ends and never panics. Each distinct kind of failure (RBAC,
+//! credentials, unreachable API, ...) is logged once as a warning until the
+//! next successful sync, and every failure updates the status.
+
+use std::collections::HashSet;
+use std::pin::pin;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::{WatchStreamExt, watcher as watch_stream};
+use tokio::sync::watch;
+use tracing::{debug, info, warn};
+
+use super::cache::PodCache;
+use super::handle::K8sStatus;
+
+/// Watches the pods of `node` until the task is aborted.
+pub(crate) async fn run(api: Api<Pod>, node: String, cache: Arc<PodCache>, status: watch::Sender<K8sStatus>) {
+    let config = watcher::Config::default().fields(&format!("spec.nodeName={node}"));
+    let mut events = pin!(watch_stream(api, config).default_backoff());
+    let mut warned = HashSet::new();
+    while let Some(item) = events.next().await {
+        match item {
+            Ok(event) => {
+                let synced = matches!(event, Event::InitDone);
+                cache.apply(&event);
+                if synced {
+                    if warned.is_empty() {
+                        debug!(node = %node, pods = cache.len(), "Kubernetes pods synced");
+                    } else {
+                        info!(node = %node, pods = cache.len(), "Kubernetes API reachable again: pods of node {node} synced");
+                        warned.clear();
+                    }
+                    status.send_replace(K8sStatus::Synced);
+                }
+            }
+            Err(err) => {
+                let failure = Failure::classify(&err);
+                if failure.kind == FailureKind::Expired {
+                    // Routine: the watcher relists and the cache stays usable.
+                    debug!(node = %node, error = %err, "Kubernetes watch expired, relisting");
+                    continue;
+                }
+                if warned.insert(failure.kind) {
+                    warn!(node = %node, error = %err, "{}", failure.warning(&node));
+                } else {
+                    debug!(node = %node, error = %err, "Kubernetes pod watch still failing");
+                }
+                status.send_replace(K8sStatus::Waiting(failure.reason()));
+            }
+        }
+    }
+    // `watcher` streams are endless; keep the status honest if that changes.
+    status.send_replace(K8sStatus::Waiting("pod watch stream ended".to_owned()));
+}
+
+/// Kinds of failures, each warned about once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum FailureKind {
+    /// 403: the service account may not list/watch pods.
+    Forbidden,
+    /// 401: the token was rejected.
+    Unauthorized,
+    /// The credentials could not be loaded or refreshed.
+    Credentials,
+    /// Connection, TLS or transport failure.
+    Unreachable,
+    /// 410 Gone: the resource version is too old (routine, relist).
+    Expired,
+    /// Any other HTTP status from the API server.
+    Status(u16),
+    /// Undecodable answers and the rest.
+    Other,
+}
+
+/// One classified watcher failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub kind: FailureKind,
+    /// The server's message or the transport error.
+    pub detail: String,
+}
+
+impl Failure {
+    pub(crate) fn classify(err: &watcher::Error) -> Self {
+        match err {
+            watcher::Error::InitialListFailed(e)
+            | watcher::Error::WatchStartFailed(e)
+            | watcher::Error::WatchFailed(e) => Self::from_client(e),
+            watcher::Error::WatchError(status) => Self::from_status(status.code, &status.message),
+            watcher::Error::NoResourceVersion => Self { kind: FailureKind::Other, detail: err.to_string() },
+        }
+    }
+
+    fn from_client(err: &kube::Error) -> Self {
+        let kind = match err {
+            kube::Error::Api(status) => return Self::from_status(status.code, &status.message),
+            kube::Error::HyperError(_)
+            | kube::Error::Service(_)
+            | kube::Error::ReadEvents(_)
+            | kube::Error::RustlsTls(_)
+            | kube::Error::TlsRequired => FailureKind::Unreachable,
+            kube::Error::Auth(_) => FailureKind::Credentials,
+            _ => FailureKind::Other,
+        };
+        Self { kind, detail: err.to_string() }
+    }
+
+    fn from_status(code: u16, message: &str) -> Self {
+        let kind = match code {
+            401 => FailureKind::Unauthorized,
+            403 => FailureKind::Forbidden,
+            410 => FailureKind::Expired,
+            code => FailureKind::Status(code),
+        };
+        let detail = if message.is_empty() { format!("HTTP {code}") } else { message.to_owned() };
+        Self { kind, detail }
+    }
+
+    /// Short reason for [`K8sStatus::Waiting`].
+    pub(crate) fn reason(&self) -> String {
+        let what = match self.kind {
+            FailureKind::Forbidden => "Kubernetes API forbidden (RBAC)".to_owned(),
+            FailureKind::Unauthorized => "Kubernetes API unauthorized (401)".to_owned(),
+            FailureKind::Credentials => "Kubernetes credentials unusable".to_owned(),
+            FailureKind::Unreachable => "Kubernetes API unreachable".to_owned(),
+            FailureKind::Expired => "Kubernetes watch expired".to_owned(),
+            FailureKind::Status(code) => format!("Kubernetes API answered HTTP {code}"),
+            FailureKind::Other => "Kubernetes pod watch failed".to_owned(),
+        };
+        format!("{what}: {}", self.detail)
+    }
+
+    /// The one warning line logged for this kind.
+    pub(crate) fn warning(&self, node: &str) -> String {
+        let fix = match self.kind {
+            FailureKind::Forbidden => "; grant get, list and watch on pods to the agent's service account",
+            FailureKind::Unauthorized | FailureKind::Credentials => "; check the service account token",
+            _ => "",
+        };
+        format!(
+            "{}: pods of node {node} will be attributed from cgroup paths only until it succeeds (retrying with \
+             backoff){fix}",
+            self.reason()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::core::Status;
+
+    use super::*;
+
+    fn api(code: u16, message: &str) -> watcher::Error {
+        watcher::Error::InitialListFailed(kube::Error::Api(Status::failure(message, "x").with_code(code).boxed()))
+    }
+
+    #[test]
+    fn http_statuses_are_classified() {
+        let f = Failure::classify(&api(403, "pods is forbidden: User \"system:serviceaccount:o:s\" cannot list"));
+        assert_eq!(f.kind, FailureKind::Forbidden);
+        assert!(f.reason().starts_with("Kubernetes API forbidden (RBAC): pods is forbidden"), "{}", f.reason());
+        let warning = f.warning("node-a");
+        assert!(warning.contains("pods of node node-a will be attributed from cgroup paths only"), "{warning}");
+        assert!(warning.contains("get, list and watch"), "{warning}");
+        assert_eq!(Failure::classify(&api(401, "")).kind, FailureKind::Unauthorized);
+        assert_eq!(Failure::classify(&api(401, "")).detail, "HTTP 401");
+        assert_eq!(Failure::classify(&api(500, "boom")).kind, FailureKind::Status(500));
+        let gone = watcher::Error::WatchError(Status::failure("too old", "Expired").with_code(410).boxed());
+        assert_eq!(Failure::classify(&gone).kind, FailureKind::Expired);
+    }
+
+    #[test]
+    fn transport_and_other_failures() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+        let f = Failure::classify(&watcher::Error::WatchFailed(kube::Error::ReadEvents(io)));
+        assert_eq!(f.kind, FailureKind::Unreachable);
+        assert!(f.reason().starts_with("Kubernetes API unreachable"), "{}", f.reason());
+        let service = kube::Error::Service("connection refused".into());
+        assert_eq!(Failure::classify(&watcher::Error::InitialListFailed(service)).kind, FailureKind::Unreachable);
+        assert_eq!(Failure::classify(&watcher::Error::NoResourceVersion).kind, FailureKind::Other);
+    }
+}
