@@ -108,7 +108,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     }
 
     let export_stats = Arc::new(ExportStats::default());
-    let mut sink = export::build_log_sink(&opts.export.logs, &export_stats)?;
+    let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &opts.proc_root)?;
     let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
     let health = Arc::new(HealthState::new(observed));
     let _health_task = match opts.health_addr {

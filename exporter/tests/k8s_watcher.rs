@@ -22,7 +22,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use sysotel::enrich::k8s::{K8sConfig, K8sHandle, K8sStatus, PodLookup, WorkloadKind, start};
+use sysotel::enrich::k8s::{K8sConfig, K8sHandle, K8sStatus, KUBE_LOG_DIRECTIVE, PodLookup, WorkloadKind, start};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -302,11 +302,11 @@ impl Captured {
 #[tokio::test]
 async fn forbidden_keeps_retrying_and_warns_once() {
     let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
+    // The filter the agent is meant to use: kube-runtime's own per-attempt
+    // 403 warnings silenced.
+    let filter = tracing_subscriber::EnvFilter::new(format!("info,{KUBE_LOG_DIRECTIVE}"));
+    let subscriber =
+        tracing_subscriber::fmt().with_writer(logs.clone()).with_ansi(false).with_env_filter(filter).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let api = FakeApi::start(Behaviour::Forbidden).await;
@@ -324,9 +324,9 @@ async fn forbidden_keeps_retrying_and_warns_once() {
     assert!(matches!(k8s.status(), K8sStatus::Waiting(_)));
     assert!(k8s.by_pod_uid(UID_WEB).is_none());
 
-    let warnings = logs.lines_containing("forbidden (RBAC)");
+    let warnings = logs.lines_containing(" WARN ");
     assert_eq!(warnings.len(), 1, "one warning per kind of failure: {warnings:#?}");
-    assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+    assert!(warnings[0].contains("Kubernetes API forbidden (RBAC): pods is forbidden"), "{}", warnings[0]);
     assert!(warnings[0].contains("pods of node node-a will be attributed from cgroup paths only"), "{}", warnings[0]);
 }
 

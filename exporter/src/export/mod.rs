@@ -46,10 +46,16 @@ impl LogSink for NullSink {
 /// # Errors
 /// [`OtlpSetupError`] when the OTLP exporter cannot be built (bad endpoint).
 /// OTLP export outcomes are counted in `stats`.
-pub fn build_log_sink(output: &LogsOutput, stats: &Arc<ExportStats>) -> Result<Box<dyn LogSink>, OtlpSetupError> {
+pub fn build_log_sink(
+    output: &LogsOutput,
+    stats: &Arc<ExportStats>,
+    proc_root: &std::path::Path,
+) -> Result<Box<dyn LogSink>, OtlpSetupError> {
     Ok(match output {
         LogsOutput::Terminal => Box::new(TerminalSink::new(std::io::stdout())),
-        LogsOutput::Otlp(protocol) => Box::new(OtlpLogSink::new(*protocol, agent_resource(), Arc::clone(stats))?),
+        LogsOutput::Otlp(protocol) => {
+            Box::new(OtlpLogSink::new(*protocol, agent_resource(proc_root), Arc::clone(stats))?)
+        }
         LogsOutput::Disabled => Box::new(NullSink),
     })
 }

@@ -75,7 +75,7 @@ pub async fn start(cfg: K8sConfig) -> Result<K8sHandle, K8sError> {
         }
         ApiSource::InCluster => kube::Config::incluster().map_err(K8sError::InCluster)?,
     };
-    info!(node = %node, api = %client_config.cluster_url, "watching the pods of node {node}");
+    info!(api = %client_config.cluster_url, "watching the pods of node {node}");
     let client = Client::try_from(client_config).map_err(K8sError::Client)?;
     let cache = Arc::new(PodCache::new());
     let (status_tx, status_rx) =

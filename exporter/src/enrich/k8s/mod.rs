@@ -27,7 +27,9 @@
 //! Unreachable API, 401 or 403 (RBAC): the watcher retries with backoff
 //! forever, logs one warning per kind of failure, and the status is
 //! [`K8sStatus::Waiting`] with the reason. Records are then attributed from
-//! cgroup paths only (`container.id`, `k8s.pod.uid`).
+//! cgroup paths only (`container.id`, `k8s.pod.uid`). Add
+//! [`KUBE_LOG_DIRECTIVE`] to the log filter: kube-runtime itself warns at
+//! every failed attempt on 403.
 
 mod attributes;
 mod cache;
@@ -45,3 +47,4 @@ pub use handle::{K8sHandle, K8sStatus, start};
 pub use meta::{
     ContainerMeta, POD_TEMPLATE_HASH_LABEL, PodMeta, Workload, WorkloadKind, pod_meta, strip_runtime_prefix,
 };
+pub use task::KUBE_LOG_DIRECTIVE;

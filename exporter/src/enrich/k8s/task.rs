@@ -4,12 +4,17 @@
 //! It never ends and never panics. Each distinct kind of failure (RBAC,
 //! credentials, unreachable API, ...) is logged once as a warning until the
 //! next successful sync, and every failure updates the status.
+//!
+//! kube-runtime's own `watcher` also logs a warning at every failed attempt
+//! (target `kube_runtime::watcher`); the agent's log filter should set that
+//! target to `error` ([`KUBE_LOG_DIRECTIVE`]) so that only the line from
+//! here remains.
 
 use std::collections::HashSet;
 use std::pin::pin;
 use std::sync::Arc;
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::runtime::watcher::{self, Event};
@@ -20,11 +25,29 @@ use tracing::{debug, info, warn};
 use super::cache::PodCache;
 use super::handle::K8sStatus;
 
+/// `tracing_subscriber::EnvFilter` directive that silences kube-runtime's
+/// per-attempt 403 warnings, which this module replaces with one line.
+pub const KUBE_LOG_DIRECTIVE: &str = "kube_runtime::watcher=error";
+
 /// Watches the pods of `node` until the task is aborted.
 pub(crate) async fn run(api: Api<Pod>, node: String, cache: Arc<PodCache>, status: watch::Sender<K8sStatus>) {
     let config = watcher::Config::default().fields(&format!("spec.nodeName={node}"));
-    let mut events = pin!(watch_stream(api, config).default_backoff());
+    drive(watch_stream(api, config).default_backoff(), &node, &cache, &status).await;
+    // `watcher` streams are endless; keep the status honest if that changes.
+    status.send_replace(K8sStatus::Waiting("pod watch stream ended".to_owned()));
+}
+
+/// Applies watcher items to `cache` and `status` until `events` ends;
+/// returns how many warnings it logged.
+pub(crate) async fn drive(
+    events: impl Stream<Item = Result<Event<Pod>, watcher::Error>>,
+    node: &str,
+    cache: &PodCache,
+    status: &watch::Sender<K8sStatus>,
+) -> usize {
+    let mut events = pin!(events);
     let mut warned = HashSet::new();
+    let mut warnings = 0;
     while let Some(item) = events.next().await {
         match item {
             Ok(event) => {
@@ -32,9 +55,9 @@ pub(crate) async fn run(api: Api<Pod>, node: String, cache: Arc<PodCache>, statu
                 cache.apply(&event);
                 if synced {
                     if warned.is_empty() {
-                        debug!(node = %node, pods = cache.len(), "Kubernetes pods synced");
+                        debug!(node, pods = cache.len(), "Kubernetes pods synced");
                     } else {
-                        info!(node = %node, pods = cache.len(), "Kubernetes API reachable again: pods of node {node} synced");
+                        info!(pods = cache.len(), "Kubernetes API reachable again: pods of node {node} synced");
                         warned.clear();
                     }
                     status.send_replace(K8sStatus::Synced);
@@ -44,20 +67,21 @@ pub(crate) async fn run(api: Api<Pod>, node: String, cache: Arc<PodCache>, statu
                 let failure = Failure::classify(&err);
                 if failure.kind == FailureKind::Expired {
                     // Routine: the watcher relists and the cache stays usable.
-                    debug!(node = %node, error = %err, "Kubernetes watch expired, relisting");
+                    debug!(node, error = %err, "Kubernetes watch expired, relisting");
                     continue;
                 }
                 if warned.insert(failure.kind) {
-                    warn!(node = %node, error = %err, "{}", failure.warning(&node));
-                } else {
-                    debug!(node = %node, error = %err, "Kubernetes pod watch still failing");
+                    // The reason already holds the server's message; the full
+                    // error (with its Debug dump) goes to debug only.
+                    warn!("{}", failure.warning(node));
+                    warnings += 1;
                 }
+                debug!(node, error = %err, "Kubernetes pod watch failed");
                 status.send_replace(K8sStatus::Waiting(failure.reason()));
             }
         }
     }
-    // `watcher` streams are endless; keep the status honest if that changes.
-    status.send_replace(K8sStatus::Waiting("pod watch stream ended".to_owned()));
+    warnings
 }
 
 /// Kinds of failures, each warned about once.
@@ -157,6 +181,7 @@ mod tests {
     use kube::core::Status;
 
     use super::*;
+    use crate::enrich::k8s::meta::tests::deployment_pod;
 
     fn api(code: u16, message: &str) -> watcher::Error {
         watcher::Error::InitialListFailed(kube::Error::Api(Status::failure(message, "x").with_code(code).boxed()))
@@ -175,6 +200,38 @@ mod tests {
         assert_eq!(Failure::classify(&api(500, "boom")).kind, FailureKind::Status(500));
         let gone = watcher::Error::WatchError(Status::failure("too old", "Expired").with_code(410).boxed());
         assert_eq!(Failure::classify(&gone).kind, FailureKind::Expired);
+    }
+
+    #[tokio::test]
+    async fn drive_warns_once_per_kind_until_synced() {
+        let cache = PodCache::new();
+        let (status, rx) = watch::channel(K8sStatus::Waiting("start".into()));
+        let reset = || {
+            let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset");
+            watcher::Error::WatchFailed(kube::Error::ReadEvents(io))
+        };
+        let items = vec![
+            Err(api(403, "no")),
+            Err(api(403, "no")),
+            Err(reset()),
+            Err(api(403, "no")),
+            Ok(Event::Init),
+            Ok(Event::InitApply(deployment_pod())),
+            Ok(Event::InitDone),
+            // After a sync, the same kind is worth a new warning.
+            Err(api(403, "revoked")),
+            // A routine 410 does not change the status.
+            Err(watcher::Error::WatchError(Status::failure("old", "Expired").with_code(410).boxed())),
+        ];
+        let warnings = drive(futures::stream::iter(items), "node-a", &cache, &status).await;
+        assert_eq!(warnings, 3, "403 and unreachable before the sync, 403 after it");
+        assert_eq!(*rx.borrow(), K8sStatus::Waiting("Kubernetes API forbidden (RBAC): revoked".into()));
+        assert!(cache.by_pod_uid("uid-web").is_some(), "the cache outlives API failures");
+
+        let synced = vec![Ok(Event::Init), Ok(Event::InitDone)];
+        assert_eq!(drive(futures::stream::iter(synced), "node-a", &cache, &status).await, 0);
+        assert_eq!(*rx.borrow(), K8sStatus::Synced);
+        assert!(cache.is_empty());
     }
 
     #[test]
