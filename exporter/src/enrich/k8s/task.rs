@@ -181,6 +181,7 @@ mod tests {
     use kube::core::Status;
 
     use super::*;
+    use crate::enrich::k8s::cache::PodLookup;
     use crate::enrich::k8s::meta::tests::deployment_pod;
 
     fn api(code: u16, message: &str) -> watcher::Error {
