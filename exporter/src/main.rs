@@ -86,7 +86,10 @@ impl RunArgs {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new(format!("info,{}", sysotel::enrich::k8s::KUBE_LOG_DIRECTIVE))),
+        )
         .init();
     let cli = Cli::parse();
     match cli.command {

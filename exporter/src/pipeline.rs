@@ -20,7 +20,9 @@ use crate::{
     enrich::{
         ContainerIdentity,
         container::{CgroupResolver, resolver::find_cgroup2_root},
-        container_identity, process_context,
+        container_identity,
+        k8s::{self, K8sConfig, K8sHandle, K8sStatus},
+        process_context,
     },
     export::{self, ExportStats, LogSink, OtlpSetupError},
     health::HealthState,
@@ -126,9 +128,23 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     if cgroup_root.is_none() {
         tracing::warn!("no cgroup2 mount found; containers are recognised from /proc/<pid>/cgroup only");
     }
+    let pods = match k8s::start(K8sConfig::from_env()).await {
+        Ok(handle) => {
+            match handle.status() {
+                K8sStatus::Disabled(why) => tracing::info!("Kubernetes metadata off: {why}"),
+                _ => tracing::info!("watching this node's pods for Kubernetes metadata"),
+            }
+            Some(handle)
+        }
+        Err(e) => {
+            tracing::warn!("Kubernetes metadata off: {e}; pods are attributed from cgroup paths only");
+            None
+        }
+    };
     let mut enricher = Enricher {
         table: ProcessTable::new(opts.table_capacity, procfs::ticks_per_second()),
         cgroups: CgroupResolver::new(cgroup_root, opts.proc_root.clone(), 65_536, Duration::from_millis(20)),
+        pods,
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -218,13 +234,23 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 struct Enricher {
     table: ProcessTable,
     cgroups: CgroupResolver,
+    /// The node's pods, when running in a cluster.
+    pods: Option<K8sHandle>,
 }
 
 impl Enricher {
     /// The container of an event's process, if it runs in one.
     fn container(&mut self, header: &Header) -> Option<Arc<ContainerIdentity>> {
         let info = self.cgroups.resolve(header.cgroup_id, header.pid)?;
-        container_identity(&info, Vec::new())
+        let c = info.container.as_ref()?;
+        let extra = self
+            .pods
+            .as_ref()
+            .and_then(|p| {
+                p.container_attributes(&c.id).or_else(|| c.pod_uid.as_deref().and_then(|u| p.pod_uid_attributes(u)))
+            })
+            .unwrap_or_default();
+        container_identity(&info, extra)
     }
 }
 

@@ -7,6 +7,12 @@ use std::path::PathBuf;
 pub const NODE_NAME_ENV: &str = "K8S_NODE_NAME";
 /// Set by the kubelet in every container of a cluster.
 pub const SERVICE_HOST_ENV: &str = "KUBERNETES_SERVICE_HOST";
+/// A kubeconfig file to use instead of the in-cluster service account.
+pub const KUBECONFIG_ENV: &str = "SYSOTEL_KUBECONFIG";
+/// An API server URL used without authentication (`kubectl proxy`, tests).
+pub const API_URL_ENV: &str = "SYSOTEL_KUBE_API_URL";
+/// Comma-separated pod label keys exported as `k8s.pod.label.<key>`.
+pub const POD_LABELS_ENV: &str = "SYSOTEL_K8S_POD_LABELS";
 /// The service account token mounted into pods.
 pub const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
@@ -38,7 +44,15 @@ impl K8sConfig {
     /// [`Self::from_env`] over any variable source.
     #[must_use]
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Self {
-        Self { node_name: var(NODE_NAME_ENV).filter(|n| !n.is_empty()), ..Self::default() }
+        let set = |k: &str| var(k).filter(|v| !v.is_empty());
+        Self {
+            node_name: set(NODE_NAME_ENV),
+            kubeconfig: set(KUBECONFIG_ENV).map(PathBuf::from),
+            api_url: set(API_URL_ENV),
+            label_keys: set(POD_LABELS_ENV)
+                .map(|v| v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect())
+                .unwrap_or_default(),
+        }
     }
 }
 
