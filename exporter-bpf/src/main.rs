@@ -16,6 +16,8 @@ mod kernel;
 mod maps;
 #[cfg(target_arch = "bpf")]
 mod process;
+#[cfg(target_arch = "bpf")]
+mod syscalls;
 
 #[cfg(target_arch = "bpf")]
 #[panic_handler]

@@ -16,5 +16,6 @@ pub mod event;
 pub mod events;
 pub mod offsets;
 pub mod stats;
+pub mod syscalls;
 
 pub use event::{Event, EventHeader, EventKind};

@@ -17,15 +17,26 @@ pub enum Stat {
     FilenameReadFailed = 3,
     /// Kernel structure reads that faulted.
     KernelReadFailed = 4,
+    /// Syscall aggregates lost because `SYSCALL_STATS` was full.
+    SyscallStatsFull = 5,
+    /// Errno counts lost because `SYSCALL_ERRNOS` was full.
+    SyscallErrnosFull = 6,
 }
 
 /// Number of slots in `STATS`.
-pub const STAT_COUNT: u32 = 5;
+pub const STAT_COUNT: u32 = 7;
 
 impl Stat {
     /// Every slot, in index order.
-    pub const ALL: [Stat; STAT_COUNT as usize] =
-        [Stat::Emitted, Stat::RingbufFull, Stat::ArgsReadFailed, Stat::FilenameReadFailed, Stat::KernelReadFailed];
+    pub const ALL: [Stat; STAT_COUNT as usize] = [
+        Stat::Emitted,
+        Stat::RingbufFull,
+        Stat::ArgsReadFailed,
+        Stat::FilenameReadFailed,
+        Stat::KernelReadFailed,
+        Stat::SyscallStatsFull,
+        Stat::SyscallErrnosFull,
+    ];
 
     /// Stable name used as a metric attribute value.
     #[must_use]
@@ -36,6 +47,8 @@ impl Stat {
             Stat::ArgsReadFailed => "args_read_failed",
             Stat::FilenameReadFailed => "filename_read_failed",
             Stat::KernelReadFailed => "kernel_read_failed",
+            Stat::SyscallStatsFull => "syscall_stats_full",
+            Stat::SyscallErrnosFull => "syscall_errnos_full",
         }
     }
 }

@@ -51,8 +51,8 @@ struct RunArgs {
     /// Kernel ring buffer size in bytes, a power-of-two multiple of the page size [default: 4194304].
     #[arg(long, env = "SYSOTEL_RING_BUFFER_BYTES")]
     ring_buffer_bytes: Option<u32>,
-    /// Seconds between loss reports [default: 10].
-    #[arg(long)]
+    /// Seconds between loss reports and container stop checks [default: 10].
+    #[arg(long, env = "SYSOTEL_REPORT_INTERVAL_SECS")]
     report_interval_secs: Option<u64>,
     /// Seconds allowed for flushing telemetry at shutdown [default: 10].
     #[arg(long)]

@@ -19,6 +19,7 @@
 pub mod agent;
 pub mod fake_kube;
 pub mod gate;
+pub mod loops;
 pub mod net;
 pub mod podman;
 pub mod poll;

@@ -66,6 +66,14 @@ pub fn ensure_image() -> anyhow::Result<()> {
 /// # Errors
 /// When the container cannot be started or exits with failure.
 pub fn run(cgroup_parent: Option<&str>, args: &[&str]) -> anyhow::Result<String> {
+    run_with(&[], cgroup_parent, args)
+}
+
+/// [`run`] with extra `podman run` options (volumes, ...).
+///
+/// # Errors
+/// When the container cannot be started or exits with failure.
+pub fn run_with(options: &[&str], cgroup_parent: Option<&str>, args: &[&str]) -> anyhow::Result<String> {
     let dir = ScratchDir::create("cid")?;
     let cidfile = dir.path().join("cid");
     let mut cmd = Command::new("podman");
@@ -76,7 +84,7 @@ pub fn run(cgroup_parent: Option<&str>, args: &[&str]) -> anyhow::Result<String>
     if let Some(parent) = cgroup_parent {
         cmd.args(["--cgroup-parent", parent]);
     }
-    let out = cmd.arg(IMAGE).args(args).output().context("running podman run")?;
+    let out = cmd.args(options).arg(IMAGE).args(args).output().context("running podman run")?;
     if !out.status.success() {
         bail!("podman run {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }

@@ -37,7 +37,9 @@ fn container_commands_carry_container_and_pod_resources() {
     podman::ensure_image().expect("building the busybox test image");
     let receiver = Receiver::start().expect("starting the OTLP receiver");
     let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let _agent = Agent::start(otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint()));
+    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    env.push(("SYSOTEL_REPORT_INTERVAL_SECS".into(), "1".into()));
+    let _agent = Agent::start(env);
 
     let (id, entry) = run_and_find(&receiver, None);
     assert_eq!(entry.resource.str("container.id"), Some(id.as_str()), "{entry:#?}");
@@ -45,6 +47,14 @@ fn container_commands_carry_container_and_pod_resources() {
     assert_eq!(entry.resource.str("k8s.pod.uid"), None, "{entry:#?}");
     assert_eq!(entry.resource.str("service.name"), Some("sysotel"), "{entry:#?}");
     assert_eq!(entry.attributes.str("process.executable.path"), Some("/bin/echo"), "{entry:#?}");
+    // The container's lifetime as events, under its own resource.
+    for event in ["sysotel.container.start", "sysotel.container.stop"] {
+        let found = receiver.wait_for_log(
+            |e| e.event_name == event && e.resource.str("container.id") == Some(id.as_str()),
+            ARRIVAL_TIMEOUT,
+        );
+        assert!(found.is_some(), "no {event} record for container {id}");
+    }
 
     let uid = "5d2c3b4a-1e2f-4a5b-8c9d-0e1f2a3b4c5d";
     let parent = format!("/kubepods/besteffort/pod{uid}");

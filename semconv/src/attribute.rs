@@ -1,5 +1,6 @@
 //! Attribute keys.
 
+pub use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 pub use opentelemetry_semantic_conventions::attribute::{
     CONTAINER_ID, CONTAINER_RUNTIME_NAME, HOST_ARCH, HOST_ID, HOST_NAME, K8S_POD_UID, OS_TYPE, PROCESS_COMMAND,
     PROCESS_COMMAND_ARGS, PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID,
@@ -71,6 +72,30 @@ pub const EXEC_ARGS_MISSING: &str = "sysotel.exec.args_missing";
 /// `["sched_process_exec", "sched_process_fork"]`
 pub const AGENT_PROGRAMS: &str = "sysotel.agent.programs";
 
+/// Name of a system call on the agent's architecture.
+///
+/// # Examples
+/// `openat`, `getppid`
+pub const SYSCALL_NAME: &str = "sysotel.syscall.name";
+
+/// Why the agent lost an event or record.
+///
+/// # Examples
+/// `ringbuf_full`, `queue_full`, `decode_error`, `export_failed`
+pub const DROP_REASON: &str = "sysotel.drop.reason";
+
+/// OpenTelemetry signal of an agent self-metric data point.
+///
+/// # Examples
+/// `logs`, `metrics`, `traces`
+pub const SIGNAL: &str = "sysotel.signal";
+
+/// Outcome of handing records to a collector.
+///
+/// # Examples
+/// `success`, `failure`
+pub const EXPORT_OUTCOME: &str = "sysotel.export.outcome";
+
 /// Every attribute key sysotel emits (standard and our own). The registry
 /// test in `semconv/tests` fails when one is missing from `semconv/model`.
 pub const ALL: &[&str] = &[
@@ -118,4 +143,9 @@ pub const ALL: &[&str] = &[
     EXEC_FILENAME_TRUNCATED,
     EXEC_ARGS_MISSING,
     AGENT_PROGRAMS,
+    ERROR_TYPE,
+    SYSCALL_NAME,
+    DROP_REASON,
+    SIGNAL,
+    EXPORT_OUTCOME,
 ];

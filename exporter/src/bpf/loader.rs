@@ -6,13 +6,13 @@
 
 use aya::{
     Btf, Ebpf, EbpfLoader,
-    maps::{MapData, PerCpuArray, RingBuf},
+    maps::{MapData, PerCpuArray, PerCpuHashMap, RingBuf},
     programs::{RawTracePoint, TracePoint},
 };
 use exporter_common::{config::AgentConfig, offsets::KernelOffsets};
 use thiserror::Error;
 
-use super::{offsets::Resolved, stats::KernelStats};
+use super::{offsets::Resolved, stats::KernelStats, syscall_maps::SyscallMaps};
 
 /// The eBPF object built by `build.rs` from `exporter-bpf`.
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sysotel"));
@@ -44,22 +44,43 @@ pub enum Hook {
     Raw { name: &'static str },
 }
 
+/// What a program is for; groups can be switched off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Process lifecycle events (always on).
+    Process,
+    /// Per-cgroup syscall counts and latency histograms.
+    SyscallMetrics,
+}
+
 /// A program and its hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attached {
     pub program: &'static str,
     pub hook: Hook,
+    pub group: Group,
 }
 
 /// Every program of the object and where it goes.
-pub const PROGRAMS: [Attached; 3] = [
+pub const PROGRAMS: [Attached; 5] = [
     Attached {
         program: "sched_process_exec",
         hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" },
+        group: Group::Process,
     },
-    Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" } },
-    Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" } },
+    Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" }, group: Group::Process },
+    Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" }, group: Group::Process },
+    Attached { program: "sys_enter", hook: Hook::Raw { name: "sys_enter" }, group: Group::SyscallMetrics },
+    Attached { program: "sys_exit", hook: Hook::Raw { name: "sys_exit" }, group: Group::SyscallMetrics },
 ];
+
+/// Which groups to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub syscall_metrics: bool,
+    /// Ring buffer size in bytes, when not the default.
+    pub ring_bytes: Option<u32>,
+}
 
 /// A loaded and attached object.
 pub struct Loaded {
@@ -68,6 +89,8 @@ pub struct Loaded {
     pub attached: Vec<Attached>,
     pub events: RingBuf<MapData>,
     pub stats: KernelStats,
+    /// Present when the syscall metrics group is loaded.
+    pub syscalls: Option<SyscallMaps>,
 }
 
 /// Loads the object with `offsets` and the agent's own pid, and attaches
@@ -75,7 +98,7 @@ pub struct Loaded {
 ///
 /// # Errors
 /// [`LoadError`] naming the program or map that failed.
-pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, ring_bytes: Option<u32>) -> Result<Loaded, LoadError> {
+pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions) -> Result<Loaded, LoadError> {
     if OBJECT.is_empty() {
         return Err(LoadError::NoObject);
     }
@@ -84,12 +107,15 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, ring_bytes: Option<u3
     let btf = Btf::from_sys_fs().ok();
     let mut loader = EbpfLoader::new();
     loader.btf(btf.as_ref()).override_global("OFFSETS", &kernel_offsets, true).override_global("AGENT", &agent, true);
-    if let Some(bytes) = ring_bytes {
+    if let Some(bytes) = options.ring_bytes {
         loader.map_max_entries("EVENTS", bytes);
     }
     let mut ebpf = loader.load(OBJECT)?;
     let mut attached = Vec::new();
     for spec in PROGRAMS {
+        if spec.group == Group::SyscallMetrics && !options.syscall_metrics {
+            continue;
+        }
         attach(&mut ebpf, spec)?;
         attached.push(spec);
     }
@@ -97,7 +123,17 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, ring_bytes: Option<u3
     let events = RingBuf::try_from(events).map_err(|source| LoadError::Map { map: "EVENTS", source })?;
     let stats = ebpf.take_map("STATS").ok_or(LoadError::MissingMap("STATS"))?;
     let stats = PerCpuArray::try_from(stats).map_err(|source| LoadError::Map { map: "STATS", source })?;
-    Ok(Loaded { ebpf, attached, events, stats: KernelStats::new(stats) })
+    let syscalls = if options.syscall_metrics {
+        let stats = ebpf.take_map("SYSCALL_STATS").ok_or(LoadError::MissingMap("SYSCALL_STATS"))?;
+        let stats = PerCpuHashMap::try_from(stats).map_err(|source| LoadError::Map { map: "SYSCALL_STATS", source })?;
+        let errnos = ebpf.take_map("SYSCALL_ERRNOS").ok_or(LoadError::MissingMap("SYSCALL_ERRNOS"))?;
+        let errnos =
+            PerCpuHashMap::try_from(errnos).map_err(|source| LoadError::Map { map: "SYSCALL_ERRNOS", source })?;
+        Some(SyscallMaps::new(stats, errnos))
+    } else {
+        None
+    };
+    Ok(Loaded { ebpf, attached, events, stats: KernelStats::new(stats), syscalls })
 }
 
 fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {

@@ -7,7 +7,9 @@
 pub mod loader;
 pub mod offsets;
 pub mod stats;
+pub mod syscall_maps;
 
-pub use loader::{Attached, LoadError, Loaded, load_and_attach};
+pub use loader::{Attached, Group, LoadError, LoadOptions, Loaded, load_and_attach};
 pub use offsets::{OffsetsError, resolve_offsets};
 pub use stats::KernelStats;
+pub use syscall_maps::{SyscallMaps, SyscallSnapshot};

@@ -173,7 +173,11 @@ fn load(out: &mut Vec<Finding>, resolved: bpf::offsets::Resolved) {
         return;
     }
     let _ = system::raise_memlock();
-    match bpf::load_and_attach(&resolved, std::process::id(), None) {
+    match bpf::load_and_attach(
+        &resolved,
+        std::process::id(),
+        bpf::LoadOptions { syscall_metrics: true, ring_bytes: None },
+    ) {
         Ok(loaded) => {
             let names: Vec<&str> = loaded.attached.iter().map(|a| a.program).collect();
             out.push(Finding::ok(

@@ -45,12 +45,26 @@ pub enum ConfigError {
     Invalid { var: &'static str, value: String, expected: &'static str },
 }
 
-/// Settings of the logs pipeline.
+/// Where metrics go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsOutput {
+    /// OTLP to a collector (transport settings from the `OTEL_EXPORTER_OTLP_*` variables).
+    Otlp,
+    /// A summary line per resource on stdout each interval.
+    Console,
+    /// Not collected: the syscall programs are not even attached.
+    Disabled,
+}
+
+/// Settings of the export pipelines.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportConfig {
     pub logs: LogsOutput,
     /// The endpoint in effect, for messages (the SDK reads it itself).
     pub logs_endpoint: Option<String>,
+    pub metrics: MetricsOutput,
+    /// `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
+    pub metric_interval: std::time::Duration,
 }
 
 /// Reads the variables through `var` (`std::env::var` in production).
@@ -68,9 +82,42 @@ pub struct ExportConfig {
 pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfig, ConfigError> {
     let get = |k: &str| var(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let endpoint = get("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT").or_else(|| get("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    let metric_interval = match get("OTEL_METRIC_EXPORT_INTERVAL") {
+        None => std::time::Duration::from_secs(60),
+        Some(v) => match v.parse::<u64>() {
+            Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    var: "OTEL_METRIC_EXPORT_INTERVAL",
+                    value: v,
+                    expected: "a positive number of milliseconds",
+                });
+            }
+        },
+    };
     if get("OTEL_SDK_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return Ok(ExportConfig { logs: LogsOutput::Disabled, logs_endpoint: None });
+        return Ok(ExportConfig {
+            logs: LogsOutput::Disabled,
+            logs_endpoint: None,
+            metrics: MetricsOutput::Disabled,
+            metric_interval,
+        });
     }
+    let any_endpoint =
+        get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() || get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT").is_some();
+    let metrics = match get("OTEL_METRICS_EXPORTER").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None if any_endpoint => MetricsOutput::Otlp,
+        None | Some("none") => MetricsOutput::Disabled,
+        Some("otlp") => MetricsOutput::Otlp,
+        Some("console") => MetricsOutput::Console,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                var: "OTEL_METRICS_EXPORTER",
+                value: other.to_string(),
+                expected: "otlp, console, none",
+            });
+        }
+    };
     let exporter = match get("OTEL_LOGS_EXPORTER").map(|v| v.to_ascii_lowercase()) {
         None if endpoint.is_some() => "otlp".to_string(),
         None => "console".to_string(),
@@ -88,7 +135,7 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
             });
         }
     };
-    Ok(ExportConfig { logs, logs_endpoint: endpoint })
+    Ok(ExportConfig { logs, logs_endpoint: endpoint, metrics, metric_interval })
 }
 
 fn protocol(get: &dyn Fn(&str) -> Option<String>) -> Result<Protocol, ConfigError> {
@@ -153,6 +200,21 @@ mod tests {
             cfg(&[("OTEL_SDK_DISABLED", "TRUE"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x")]).unwrap().logs,
             LogsOutput::Disabled
         );
+    }
+
+    #[test]
+    fn metrics_selection_and_interval() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!((c.metrics, c.metric_interval), (MetricsOutput::Disabled, std::time::Duration::from_secs(60)));
+        let c = cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_METRIC_EXPORT_INTERVAL", "1000")]).unwrap();
+        assert_eq!((c.metrics, c.metric_interval), (MetricsOutput::Otlp, std::time::Duration::from_secs(1)));
+        assert_eq!(cfg(&[("OTEL_METRICS_EXPORTER", "console")]).unwrap().metrics, MetricsOutput::Console);
+        assert_eq!(
+            cfg(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"), ("OTEL_METRICS_EXPORTER", "none")]).unwrap().metrics,
+            MetricsOutput::Disabled
+        );
+        assert!(cfg(&[("OTEL_METRIC_EXPORT_INTERVAL", "soon")]).is_err());
+        assert!(cfg(&[("OTEL_METRICS_EXPORTER", "prometheus")]).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod observed;
 mod otlp;
+pub mod otlp_wire;
 mod resource;
 mod terminal;
 

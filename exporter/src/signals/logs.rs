@@ -96,6 +96,21 @@ pub fn exec_log(
     LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a, container }
 }
 
+/// `sysotel.container.start` or `sysotel.container.stop`: the container is
+/// the record's Resource; the attributes repeat its id for backends that
+/// search attributes only.
+#[must_use]
+pub fn container_log(container: Arc<ContainerIdentity>, started: bool, time: SystemTime) -> LogEvent {
+    let attributes = vec![(Key::from_static_str(attr::CONTAINER_ID), AnyValue::String(container.id.clone().into()))];
+    LogEvent {
+        time,
+        event_name: if started { event::CONTAINER_START } else { event::CONTAINER_STOP },
+        severity: Severity::Info,
+        attributes,
+        container: Some(container),
+    }
+}
+
 /// The `sysotel.agent.start` record: which programs are attached.
 #[must_use]
 pub fn agent_start_log(programs: &[&str], time: SystemTime) -> LogEvent {

@@ -4,5 +4,6 @@
 //! name, severity, time, attributes) that every sink renders its own way.
 
 pub mod logs;
+pub mod metrics;
 
-pub use logs::{Attr, LogEvent, agent_start_log, exec_log};
+pub use logs::{Attr, LogEvent, agent_start_log, container_log, exec_log};

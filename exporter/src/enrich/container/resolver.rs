@@ -42,6 +42,9 @@ pub struct CgroupResolver {
     root: Option<PathBuf>,
     proc_root: PathBuf,
     by_id: HashMap<u64, Arc<CgroupInfo>>,
+    /// Cgroups gone since a scan, kept a while so late readers (the kernel's
+    /// aggregates of a container that just exited) still find their owner.
+    removed: HashMap<u64, (Arc<CgroupInfo>, Instant)>,
     capacity: usize,
     min_rescan: Duration,
     last_scan: Option<Instant>,
@@ -57,6 +60,7 @@ impl CgroupResolver {
             root,
             proc_root,
             by_id: HashMap::new(),
+            removed: HashMap::new(),
             capacity,
             min_rescan,
             last_scan: None,
@@ -73,6 +77,34 @@ impl CgroupResolver {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.by_id.is_empty()
+    }
+
+    /// How long a removed cgroup stays resolvable.
+    pub const REMOVED_TTL: Duration = Duration::from_secs(300);
+
+    /// A cgroup in the cache, live or recently removed (no scan, no pid
+    /// fallback).
+    #[must_use]
+    pub fn get(&self, cgroup_id: u64) -> Option<Arc<CgroupInfo>> {
+        self.by_id.get(&cgroup_id).or_else(|| self.removed.get(&cgroup_id).map(|(i, _)| i)).cloned()
+    }
+
+    /// Ids of the containers that own at least one live cgroup.
+    #[must_use]
+    pub fn live_container_ids(&self) -> std::collections::HashSet<&str> {
+        self.by_id.values().filter_map(|i| i.container.as_ref().map(|c| c.id.as_str())).collect()
+    }
+
+    /// Whether the cgroup existed at the last scan (or was added since).
+    #[must_use]
+    pub fn is_live(&self, cgroup_id: u64) -> bool {
+        self.by_id.contains_key(&cgroup_id)
+    }
+
+    /// Whether ids can be checked against a cgroup2 hierarchy at all.
+    #[must_use]
+    pub fn has_root(&self) -> bool {
+        self.root.is_some()
     }
 
     /// The cgroup of an event: by id, else through the process's
@@ -120,7 +152,14 @@ impl CgroupResolver {
                 }
             }
         }
-        self.by_id = map;
+        let now = Instant::now();
+        let old = std::mem::replace(&mut self.by_id, map);
+        for (id, info) in old {
+            if !self.by_id.contains_key(&id) && self.removed.len() < self.capacity {
+                self.removed.insert(id, (info, now));
+            }
+        }
+        self.removed.retain(|id, (_, at)| now.duration_since(*at) < Self::REMOVED_TTL && !self.by_id.contains_key(id));
     }
 
     /// Fallback through `/proc/<pid>/cgroup`; caches the v2 path when its
@@ -185,7 +224,9 @@ mod tests {
         assert_eq!(r.len(), 3);
         std::fs::remove_dir(&leaf).unwrap();
         r.scan();
-        assert_eq!(r.len(), 2, "removed cgroup forgotten");
+        assert_eq!(r.len(), 2, "removed cgroup no longer live");
+        assert!(!r.is_live(ino));
+        assert_eq!(r.get(ino).unwrap().path, info.path, "but still resolvable for a while");
         // Unknown id: falls back to this process's /proc/<pid>/cgroup.
         assert!(r.resolve(u64::MAX, std::process::id()).is_some());
         std::fs::remove_dir_all(&root).unwrap();

@@ -6,35 +6,40 @@
 //! On shutdown the reader drains what the kernel already wrote, the queue is
 //! emptied, and the sink flushes within a bounded time.
 
-use std::{future::Future, path::PathBuf, sync::Arc, time::Duration};
+mod enricher;
+mod losses;
+pub mod metrics;
+mod retired;
 
+use std::{collections::HashMap, future::Future, path::PathBuf, sync::Arc, time::Duration};
+
+use enricher::Enricher;
 use exporter_common::stats::Stat;
+use losses::{AbortOnDrop, LossReporter};
+use metrics::{MetricsCollector, MetricsOut};
 use thiserror::Error;
 use tokio::sync::{mpsc, watch};
 
 use crate::{
-    bpf::{self, KernelStats, LoadError},
-    config::{ExportConfig, LogsOutput},
+    bpf::{self, LoadError},
+    config::{ExportConfig, LogsOutput, MetricsOutput},
     decode::Event,
-    decode::Header,
     enrich::{
-        ContainerIdentity,
         container::{CgroupResolver, resolver::find_cgroup2_root},
-        container_identity,
-        k8s::{self, K8sConfig, K8sHandle, K8sStatus},
+        k8s::{self, K8sConfig, K8sStatus},
         process_context,
     },
-    export::{self, ExportStats, LogSink, OtlpSetupError},
+    export::{self, ExportStats, LogSink, OtlpSetupError, otlp_wire},
     health::HealthState,
     process::{ProcessTable, seed_from_proc},
-    signals::{agent_start_log, exec_log},
+    signals::{agent_start_log, container_log, exec_log, metrics::AgentCounters},
     source::{ReaderError, SourceCounters, run_reader},
     system,
     util::clock::BootClock,
 };
 
 /// Options of `sysotel run`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunOptions {
     pub export: ExportConfig,
     /// Where the host's `/proc` is (`/proc`, or a host mount in a container).
@@ -65,6 +70,10 @@ pub enum PipelineError {
     Reader(#[from] ReaderError),
     #[error(transparent)]
     Health(#[from] crate::health::HealthError),
+    #[error("metrics export: {0}")]
+    MetricsConfig(#[from] otlp_wire::ConfigError),
+    #[error("metrics export: {0}")]
+    MetricsSender(#[from] otlp_wire::BuildError),
     #[error("cannot read {path}: {source}")]
     Proc { path: String, source: procfs::ProcError },
 }
@@ -122,8 +131,22 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         None => None,
     };
     let agent_pid = std::process::id();
-    let loaded = bpf::load_and_attach(&resolved, agent_pid, opts.ring_buffer_bytes)?;
-    let bpf::Loaded { ebpf, attached, events, stats } = loaded;
+    let load = bpf::LoadOptions {
+        syscall_metrics: opts.export.metrics != MetricsOutput::Disabled,
+        ring_bytes: opts.ring_buffer_bytes,
+    };
+    let loaded = bpf::load_and_attach(&resolved, agent_pid, load)?;
+    let bpf::Loaded { ebpf, attached, events, stats, syscalls } = loaded;
+    let metrics_out = match opts.export.metrics {
+        MetricsOutput::Otlp => Some(MetricsOut::Send(metrics_sender()?)),
+        MetricsOutput::Console => Some(MetricsOut::Console),
+        MetricsOutput::Disabled => None,
+    };
+    let base_resource: Vec<opentelemetry::KeyValue> = export::agent_resource(&opts.proc_root)
+        .iter()
+        .map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone()))
+        .collect();
+    let mut metrics = metrics_out.map(|out| MetricsCollector::new(syscalls, out, base_resource));
     let cgroup_root = std::fs::read_to_string("/proc/self/mounts").ok().and_then(|m| find_cgroup2_root(&m));
     if cgroup_root.is_none() {
         tracing::warn!("no cgroup2 mount found; containers are recognised from /proc/<pid>/cgroup only");
@@ -145,6 +168,8 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         table: ProcessTable::new(opts.table_capacity, procfs::ticks_per_second()),
         cgroups: CgroupResolver::new(cgroup_root, opts.proc_root.clone(), 65_536, Duration::from_millis(20)),
         pods,
+        running: HashMap::new(),
+        lifecycle: Vec::new(),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -178,6 +203,8 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let mut summary = RunSummary::default();
     let mut tick = tokio::time::interval(opts.report_interval);
     tick.tick().await;
+    let mut metrics_tick = tokio::time::interval(opts.export.metric_interval);
+    metrics_tick.tick().await;
     tokio::pin!(shutdown);
     let mut stopping = false;
     loop {
@@ -192,7 +219,16 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 tracing::info!("shutting down: draining events and flushing telemetry");
                 let _ = stop_tx.send(true);
             }
+            _ = metrics_tick.tick(), if metrics.is_some() => {
+                let agent = agent_counters(&counters, &stats, &export_stats, &enricher);
+                if let Some(m) = metrics.as_mut() {
+                    m.collect(&mut enricher, agent);
+                }
+            }
             _ = tick.tick() => {
+                enricher.cgroups.scan();
+                enricher.reap_stopped();
+                emit_lifecycle(&mut enricher, sink.as_mut());
                 losses.report(&counters, &stats);
                 let proc_root = opts.proc_root.clone();
                 let removed = enricher.table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
@@ -203,6 +239,18 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         }
     }
     let reader_result = reader.await;
+    if let Some(m) = metrics.as_mut() {
+        // A last interval with the final totals, given the flush budget to leave.
+        let agent = agent_counters(&counters, &stats, &export_stats, &enricher);
+        let deadline = tokio::time::Instant::now() + opts.shutdown_timeout / 2;
+        while m.is_busy() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        m.collect(&mut enricher, agent);
+        while m.is_busy() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
     // Detach the programs before flushing: nothing new can arrive.
     drop(ebpf);
     losses.report(&counters, &stats);
@@ -230,27 +278,63 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     }
 }
 
-/// The caches enrichment reads.
-struct Enricher {
-    table: ProcessTable,
-    cgroups: CgroupResolver,
-    /// The node's pods, when running in a cluster.
-    pods: Option<K8sHandle>,
+/// Turns pending container starts and stops into records.
+fn emit_lifecycle(enricher: &mut Enricher, sink: &mut dyn LogSink) {
+    for change in enricher.lifecycle.drain(..) {
+        let (ident, started) = match change {
+            enricher::Lifecycle::Start(i) => (i, true),
+            enricher::Lifecycle::Stop(i) => (i, false),
+        };
+        sink.emit(container_log(ident, started, std::time::SystemTime::now()));
+    }
 }
 
-impl Enricher {
-    /// The container of an event's process, if it runs in one.
-    fn container(&mut self, header: &Header) -> Option<Arc<ContainerIdentity>> {
-        let info = self.cgroups.resolve(header.cgroup_id, header.pid)?;
-        let c = info.container.as_ref()?;
-        let extra = self
-            .pods
-            .as_ref()
-            .and_then(|p| {
-                p.container_attributes(&c.id).or_else(|| c.pod_uid.as_deref().and_then(|u| p.pod_uid_attributes(u)))
-            })
-            .unwrap_or_default();
-        container_identity(&info, extra)
+/// The OTLP sender for metrics, from the `OTEL_EXPORTER_OTLP_[METRICS_]*`
+/// variables (needs the Tokio runtime for gRPC).
+fn metrics_sender() -> Result<metrics::SendFn, PipelineError> {
+    let config = otlp_wire::WireConfig::from_env(otlp_wire::Signal::Metrics)?;
+    let sender = Arc::new(otlp_wire::WireSender::new(&config)?);
+    tracing::info!("metrics to OTLP {}", sender.endpoint());
+    Ok(Arc::new(move |req| {
+        let sender = Arc::clone(&sender);
+        Box::pin(async move {
+            match sender.send(req).await {
+                Ok(outcome) if outcome.is_partial() => Err(format!(
+                    "collector rejected {} data points: {}",
+                    outcome.rejected_data_points,
+                    outcome.message.unwrap_or_default()
+                )),
+                Ok(_) => Ok(0),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }))
+}
+
+/// The agent's self-metric totals right now.
+fn agent_counters(
+    counters: &SourceCounters,
+    stats: &bpf::KernelStats,
+    export: &ExportStats,
+    enricher: &Enricher,
+) -> AgentCounters {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (received, _, decode_errors, queue_full) = counters.snapshot();
+    let kernel = stats.totals();
+    let k = |s: Stat| kernel.iter().find(|(x, _)| *x == s).map_or(0, |(_, v)| *v);
+    AgentCounters {
+        events: received,
+        ringbuf_full: k(Stat::RingbufFull),
+        queue_full,
+        decode_errors,
+        syscall_stats_full: k(Stat::SyscallStatsFull),
+        syscall_errnos_full: k(Stat::SyscallErrnosFull),
+        logs_exported: export.exported_records.load(Relaxed),
+        logs_failed: export.failed_records.load(Relaxed),
+        metrics_exported: 0,
+        metrics_failed: 0,
+        process_table_size: enricher.table.len() as u64,
+        cgroups: 0,
     }
 }
 
@@ -260,46 +344,13 @@ fn handle(ev: Event, enricher: &mut Enricher, sink: &mut dyn LogSink, clock: &Bo
             let info = enricher.table.on_exec(&e).cloned();
             let ctx = process_context(&e.header, info.as_ref());
             let container = enricher.container(&e.header);
+            emit_lifecycle(enricher, sink);
             sink.emit(exec_log(&e, &ctx, container, clock.to_system_time(e.header.ktime_ns)));
             summary.logs_emitted += 1;
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
         Event::Exit(x) => {
             enricher.table.on_exit(&x);
-        }
-    }
-}
-
-/// Aborts a background task when dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Logs each kind of loss once per interval, with the increase.
-#[derive(Default)]
-struct LossReporter {
-    decode_errors: u64,
-    queue_full: u64,
-    ringbuf_full: u64,
-}
-
-impl LossReporter {
-    fn report(&mut self, counters: &SourceCounters, stats: &KernelStats) {
-        let (_, _, decode_errors, queue_full) = counters.snapshot();
-        let ringbuf_full = stats.totals().iter().find(|(s, _)| *s == Stat::RingbufFull).map_or(0, |(_, v)| *v);
-        for (what, now, before) in [
-            ("events lost: kernel ring buffer full", ringbuf_full, &mut self.ringbuf_full),
-            ("events dropped: pipeline queue full", queue_full, &mut self.queue_full),
-            ("malformed records dropped", decode_errors, &mut self.decode_errors),
-        ] {
-            if now > *before {
-                tracing::warn!("{what}: {} in the last interval, {now} in total", now - *before);
-                *before = now;
-            }
         }
     }
 }

@@ -1,0 +1,90 @@
+//! Per-cgroup, per-syscall aggregates kept in the kernel (`sys_enter` /
+//! `sys_exit` raw tracepoints). Nothing per syscall crosses the ring buffer:
+//! userspace reads these maps once per export interval.
+
+use core::mem::size_of;
+
+/// log2 latency buckets: bucket `i` counts durations in `[2^i, 2^(i+1))` ns;
+/// the last bucket also takes everything longer (>= ~2.1 s).
+pub const HIST_BUCKETS: usize = 32;
+
+/// Entries of the `SYSCALL_STATS` map (cgroup x syscall pairs).
+pub const STATS_MAX_ENTRIES: u32 = 10_240;
+/// Entries of the `SYSCALL_ERRNOS` map (cgroup x syscall x errno triples).
+pub const ERRNO_MAX_ENTRIES: u32 = 4_096;
+/// Threads whose syscall start time is tracked at once (LRU).
+pub const INFLIGHT_MAX_ENTRIES: u32 = 16_384;
+
+/// Key of `SYSCALL_STATS`.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SyscallKey {
+    pub cgroup_id: u64,
+    /// Syscall number of the running architecture.
+    pub nr: u32,
+    /// Reserved, zero.
+    pub reserved: u32,
+}
+
+/// Value of `SYSCALL_STATS` (per CPU; userspace sums).
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SyscallStats {
+    /// Completed calls.
+    pub count: u64,
+    /// Calls that returned an error (`-4095..=-1`).
+    pub errors: u64,
+    /// Sum of durations in ns.
+    pub duration_ns: u64,
+    /// log2 histogram of durations, see [`HIST_BUCKETS`].
+    pub buckets: [u64; HIST_BUCKETS],
+}
+
+impl SyscallStats {
+    pub const ZERO: SyscallStats = SyscallStats { count: 0, errors: 0, duration_ns: 0, buckets: [0; HIST_BUCKETS] };
+}
+
+/// Key of `SYSCALL_ERRNOS`; the value is a per-CPU `u64` count.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ErrnoKey {
+    pub cgroup_id: u64,
+    pub nr: u32,
+    /// Positive errno (`ENOENT` = 2).
+    pub errno: u32,
+}
+
+/// Value of the per-thread `INFLIGHT` map: when the current syscall began.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Inflight {
+    /// `bpf_ktime_get_ns()` at `sys_enter`; 0 when no syscall is in flight.
+    pub start_ns: u64,
+    pub nr: u32,
+    /// Reserved, zero.
+    pub reserved: u32,
+}
+
+/// Bucket index of a duration.
+#[must_use]
+pub const fn bucket_of(duration_ns: u64) -> usize {
+    if duration_ns == 0 {
+        return 0;
+    }
+    let b = 63 - duration_ns.leading_zeros() as usize;
+    if b >= HIST_BUCKETS { HIST_BUCKETS - 1 } else { b }
+}
+
+const _: () = assert!(size_of::<SyscallKey>() == 16);
+const _: () = assert!(size_of::<SyscallStats>() == 24 + 8 * HIST_BUCKETS);
+const _: () = assert!(size_of::<ErrnoKey>() == 16);
+const _: () = assert!(size_of::<Inflight>() == 16);
+
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for SyscallKey {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for SyscallStats {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for ErrnoKey {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for Inflight {}

@@ -1,0 +1,168 @@
+//! OTLP/JSON encoding (spec `protocol/otlp.md` "JSON Protobuf Encoding").
+//!
+//! opentelemetry-proto's `with-serde` impls already follow it: lowerCamelCase
+//! keys, trace/span ids as hex, 64-bit integers as decimal strings, enums as
+//! numbers, `oneof`s flattened (`"histogram": {..}`, `"asInt": "42"`). Two
+//! things are fixed up here: unset message/optional fields come out as
+//! `null` (`"resource": null`, `"max": null`), which not every receiver's
+//! parser takes for "absent", so nulls are dropped; and the response's
+//! `rejectedDataPoints` (int64) may arrive as a string or a number.
+
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsPartialSuccess, ExportMetricsServiceResponse};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The request as OTLP/JSON bytes.
+pub(crate) fn encode(req: &impl Serialize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut value = serde_json::to_value(req)?;
+    drop_nulls(&mut value);
+    serde_json::to_vec(&value)
+}
+
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+/// The partial-success answer; anything unreadable counts as full success.
+pub(crate) fn decode_response(body: &[u8]) -> ExportMetricsServiceResponse {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return ExportMetricsServiceResponse::default();
+    };
+    let Some(partial) = value.get("partialSuccess").filter(|p| p.is_object()) else {
+        return ExportMetricsServiceResponse::default();
+    };
+    let rejected_data_points = match partial.get("rejectedDataPoints") {
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        _ => 0,
+    };
+    let error_message = partial.get("errorMessage").and_then(Value::as_str).unwrap_or_default().to_string();
+    ExportMetricsServiceResponse {
+        partial_success: Some(ExportMetricsPartialSuccess { rejected_data_points, error_message }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry_proto::tonic::{
+        collector::metrics::v1::ExportMetricsServiceRequest,
+        common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value},
+        metrics::v1::{
+            Exemplar, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum,
+            exemplar, metric, number_data_point,
+        },
+    };
+    use serde_json::json;
+
+    use super::*;
+
+    fn kv(key: &str, value: any_value::Value) -> KeyValue {
+        KeyValue { key: key.into(), value: Some(AnyValue { value: Some(value) }), ..Default::default() }
+    }
+
+    fn request() -> ExportMetricsServiceRequest {
+        let histogram = HistogramDataPoint {
+            attributes: vec![kv("sysotel.syscall.name", any_value::Value::StringValue("read".into()))],
+            start_time_unix_nano: 1,
+            time_unix_nano: 2,
+            count: 3,
+            sum: Some(0.5),
+            bucket_counts: vec![1, 2],
+            explicit_bounds: vec![0.1],
+            exemplars: vec![Exemplar {
+                time_unix_nano: 2,
+                span_id: vec![1, 2, 3, 4, 5, 6, 7, 8],
+                trace_id: vec![0xab; 16],
+                value: Some(exemplar::Value::AsDouble(0.2)),
+                ..Default::default()
+            }],
+            min: Some(0.01),
+            ..Default::default()
+        };
+        let counter = NumberDataPoint {
+            attributes: vec![kv("n", any_value::Value::IntValue(5))],
+            time_unix_nano: 2,
+            value: Some(number_data_point::Value::AsInt(42)),
+            ..Default::default()
+        };
+        let metrics = vec![
+            Metric {
+                name: "sysotel.syscall.duration".into(),
+                unit: "s".into(),
+                data: Some(metric::Data::Histogram(Histogram {
+                    aggregation_temporality: 2,
+                    data_points: vec![histogram],
+                })),
+                ..Default::default()
+            },
+            Metric {
+                name: "sysotel.syscalls".into(),
+                data: Some(metric::Data::Sum(Sum {
+                    aggregation_temporality: 2,
+                    is_monotonic: true,
+                    data_points: vec![counter],
+                })),
+                ..Default::default()
+            },
+        ];
+        ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                resource: None,
+                scope_metrics: vec![ScopeMetrics {
+                    scope: Some(InstrumentationScope { name: "sysotel".into(), ..Default::default() }),
+                    metrics,
+                    schema_url: String::new(),
+                }],
+                schema_url: String::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn follows_otlp_json() {
+        let v: Value = serde_json::from_slice(&encode(&request()).unwrap()).unwrap();
+        let rm = &v["resourceMetrics"][0];
+        assert!(rm.get("resource").is_none(), "null dropped: {rm}");
+        let metrics = &rm["scopeMetrics"][0]["metrics"];
+        let h = &metrics[0]["histogram"];
+        assert_eq!(h["aggregationTemporality"], json!(2));
+        let p = &h["dataPoints"][0];
+        assert_eq!(p["attributes"][0], json!({"key": "sysotel.syscall.name", "value": {"stringValue": "read"}}));
+        assert_eq!((&p["startTimeUnixNano"], &p["timeUnixNano"], &p["count"]), (&json!("1"), &json!("2"), &json!("3")));
+        assert_eq!(p["bucketCounts"], json!(["1", "2"]));
+        assert_eq!(p["explicitBounds"], json!([0.1]));
+        assert_eq!((&p["sum"], &p["min"]), (&json!(0.5), &json!(0.01)));
+        assert!(p.get("max").is_none());
+        let e = &p["exemplars"][0];
+        assert_eq!(e["traceId"], json!("abababababababababababababababab"));
+        assert_eq!(e["spanId"], json!("0102030405060708"));
+        assert_eq!(e["asDouble"], json!(0.2));
+        let s = &metrics[1]["sum"];
+        assert_eq!(s["isMonotonic"], json!(true));
+        assert_eq!(s["dataPoints"][0]["asInt"], json!("42"));
+        assert_eq!(s["dataPoints"][0]["attributes"][0]["value"], json!({"intValue": "5"}));
+        // And it reads back into the same request.
+        let back: ExportMetricsServiceRequest = serde_json::from_value(v).unwrap();
+        assert_eq!(back, request());
+    }
+
+    #[test]
+    fn responses_take_strings_or_numbers() {
+        let r = decode_response(br#"{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"x"}}"#);
+        assert_eq!(
+            r.partial_success.unwrap(),
+            ExportMetricsPartialSuccess { rejected_data_points: 2, error_message: "x".into() }
+        );
+        let r = decode_response(br#"{"partialSuccess":{"rejectedDataPoints":7}}"#);
+        assert_eq!(r.partial_success.unwrap().rejected_data_points, 7);
+        assert_eq!(decode_response(b"{}"), ExportMetricsServiceResponse::default());
+        assert_eq!(decode_response(b""), ExportMetricsServiceResponse::default());
+    }
+}

@@ -1,0 +1,82 @@
+//! Syscall metrics end to end: a program that makes an exact number of
+//! `getppid` calls, on the host and inside a podman container, and the
+//! cumulative `sysotel.syscalls` / `sysotel.syscall.duration` points that
+//! arrive at the collector under the right Resource.
+
+use std::{process::Command, time::Duration};
+
+use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
+use sysotel_integration::gate::require_integration;
+use sysotel_integration::loops::getppid_loop;
+use sysotel_integration::podman;
+use sysotel_integration::poll::poll_until;
+use sysotel_integration::receiver::Receiver;
+use sysotel_integration::records::{MetricPoint, PointValue};
+use sysotel_integration::rotel::Rotel;
+
+const CALLS: u64 = 12_345;
+
+/// The latest cumulative value of getppid calls under resources matching `pick`.
+fn getppid_calls(receiver: &Receiver, pick: &dyn Fn(&MetricPoint) -> bool) -> Option<(i64, u64)> {
+    let points = receiver.metric_points();
+    let latest = |name: &str| {
+        points
+            .iter()
+            .filter(|p| p.name == name && pick(p) && p.attributes.str("sysotel.syscall.name") == Some("getppid"))
+            .max_by_key(|p| p.time_unix_nano)
+            .cloned()
+    };
+    let calls = latest("sysotel.syscalls")?;
+    let hist = latest("sysotel.syscall.duration")?;
+    let PointValue::Histogram { count, .. } = hist.value else { return None };
+    Some((calls.value.as_int()?, count))
+}
+
+#[test]
+fn getppid_counts_arrive_per_container_and_host() {
+    if !require_integration() {
+        return;
+    }
+    let bin = getppid_loop().expect("building the getppid loop");
+    podman::ensure_image().expect("building the busybox test image");
+    let receiver = Receiver::start().expect("starting the OTLP receiver");
+    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
+    let _agent = Agent::start(otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint()));
+
+    // In a container: the loop is the only real getppid caller there (runc's
+    // init makes a couple before exec), so the count is exact to a few calls.
+    let dir = bin.parent().expect("loop dir").display().to_string();
+    let id = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()])
+        .expect("running the loop in a container");
+    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
+    let got = poll_until(Duration::from_secs(20), || {
+        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
+    });
+    let (calls, hist_count) = got.unwrap_or_else(|| {
+        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(&receiver, &in_container))
+    });
+    assert!(
+        (CALLS as i64..=CALLS as i64 + 10).contains(&calls),
+        "container {id} made {CALLS} getppid calls (+ runc's few), metrics say {calls}"
+    );
+    assert_eq!(hist_count, calls as u64, "the duration histogram counts every call");
+
+    // On the host: other processes may call getppid too, so allow a little more.
+    let host = |p: &MetricPoint| p.resource.str("container.id").is_none() && p.resource.str("host.name").is_some();
+    let before = getppid_calls(&receiver, &host).map_or(0, |(c, _)| c);
+    let status = Command::new(&bin).arg(CALLS.to_string()).status().expect("running the loop on the host");
+    assert!(status.success());
+    let after = poll_until(Duration::from_secs(20), || {
+        getppid_calls(&receiver, &host).map(|(c, _)| c).filter(|c| *c >= before + CALLS as i64)
+    })
+    .unwrap_or_else(|| panic!("host getppid count did not grow by {CALLS} from {before}"));
+    assert!(after - before < CALLS as i64 + 1_000, "host count grew by {} for {CALLS} calls", after - before);
+
+    // The agent's own health travels with the metrics.
+    let points = receiver.metric_points();
+    assert!(points.iter().any(|p| p.name == "sysotel.agent.events"), "no self-metrics");
+    assert!(
+        points.iter().any(|p| p.name == "sysotel.agent.drops" && p.attributes.str("sysotel.drop.reason") == Some("ringbuf_full")),
+        "drop reasons are always reported"
+    );
+}
