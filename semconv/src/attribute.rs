@@ -1,6 +1,5 @@
 //! Attribute keys.
 
-pub use opentelemetry_semantic_conventions::attribute::ERROR_TYPE;
 pub use opentelemetry_semantic_conventions::attribute::{
     CONTAINER_ID, CONTAINER_RUNTIME_NAME, HOST_ARCH, HOST_ID, HOST_NAME, K8S_POD_UID, OS_TYPE, PROCESS_COMMAND,
     PROCESS_COMMAND_ARGS, PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID,
@@ -12,6 +11,7 @@ pub use opentelemetry_semantic_conventions::attribute::{
     K8S_NODE_NAME, K8S_POD_NAME, K8S_POD_START_TIME, K8S_REPLICASET_NAME, K8S_REPLICASET_UID, K8S_STATEFULSET_NAME,
     K8S_STATEFULSET_UID,
 };
+pub use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, PROCESS_EXIT_CODE};
 pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
 
 /// Effective group id of the process (the conventions define no process
@@ -71,6 +71,13 @@ pub const EXEC_ARGS_MISSING: &str = "sysotel.exec.args_missing";
 /// # Examples
 /// `["sched_process_exec", "sched_process_fork"]`
 pub const AGENT_PROGRAMS: &str = "sysotel.agent.programs";
+
+/// Signal that terminated the process (the conventions have only
+/// `process.exit.code`).
+///
+/// # Examples
+/// `9`, `15`
+pub const PROCESS_EXIT_SIGNAL: &str = "sysotel.process.exit.signal";
 
 /// Name of a system call on the agent's architecture.
 ///
@@ -148,4 +155,6 @@ pub const ALL: &[&str] = &[
     DROP_REASON,
     SIGNAL,
     EXPORT_OUTCOME,
+    PROCESS_EXIT_CODE,
+    PROCESS_EXIT_SIGNAL,
 ];

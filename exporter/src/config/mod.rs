@@ -6,4 +6,4 @@ pub mod file;
 pub mod otel_env;
 
 pub use file::{AgentFile, ConfigFileError, load_file};
-pub use otel_env::{ConfigError, ExportConfig, LogsOutput, MetricsOutput, Protocol, export_config};
+pub use otel_env::{ConfigError, ExportConfig, LogsOutput, MetricsOutput, Protocol, TracesOutput, export_config};

@@ -45,6 +45,15 @@ pub enum ConfigError {
     Invalid { var: &'static str, value: String, expected: &'static str },
 }
 
+/// Where spans go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TracesOutput {
+    Otlp(Protocol),
+    /// One line per span on stdout.
+    Console,
+    Disabled,
+}
+
 /// Where metrics go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetricsOutput {
@@ -63,6 +72,7 @@ pub struct ExportConfig {
     /// The endpoint in effect, for messages (the SDK reads it itself).
     pub logs_endpoint: Option<String>,
     pub metrics: MetricsOutput,
+    pub traces: TracesOutput,
     /// `OTEL_METRIC_EXPORT_INTERVAL` (default 60 s).
     pub metric_interval: std::time::Duration,
 }
@@ -100,9 +110,25 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
             logs: LogsOutput::Disabled,
             logs_endpoint: None,
             metrics: MetricsOutput::Disabled,
+            traces: TracesOutput::Disabled,
             metric_interval,
         });
     }
+    let traces_endpoint =
+        get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
+    let traces = match get("OTEL_TRACES_EXPORTER").map(|v| v.to_ascii_lowercase()).as_deref() {
+        None if traces_endpoint => TracesOutput::Otlp(protocol_for("TRACES", &get)?),
+        None | Some("none") => TracesOutput::Disabled,
+        Some("otlp") => TracesOutput::Otlp(protocol_for("TRACES", &get)?),
+        Some("console") => TracesOutput::Console,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                var: "OTEL_TRACES_EXPORTER",
+                value: other.to_string(),
+                expected: "otlp, console, none",
+            });
+        }
+    };
     let any_endpoint =
         get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() || get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT").is_some();
     let metrics = match get("OTEL_METRICS_EXPORTER").map(|v| v.to_ascii_lowercase()).as_deref() {
@@ -124,7 +150,7 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
         Some(v) => v,
     };
     let logs = match exporter.as_str() {
-        "otlp" => LogsOutput::Otlp(protocol(&get)?),
+        "otlp" => LogsOutput::Otlp(protocol_for("LOGS", &get)?),
         "console" => LogsOutput::Terminal,
         "none" => LogsOutput::Disabled,
         other => {
@@ -135,12 +161,19 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
             });
         }
     };
-    Ok(ExportConfig { logs, logs_endpoint: endpoint, metrics, metric_interval })
+    Ok(ExportConfig { logs, logs_endpoint: endpoint, metrics, traces, metric_interval })
 }
 
-fn protocol(get: &dyn Fn(&str) -> Option<String>) -> Result<Protocol, ConfigError> {
-    let (var, value) = match get("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL") {
-        Some(v) => ("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", v),
+/// The protocol of one signal (`LOGS`, `TRACES`): its own variable, then the
+/// generic one, then `http/protobuf`.
+fn protocol_for(signal: &'static str, get: &dyn Fn(&str) -> Option<String>) -> Result<Protocol, ConfigError> {
+    let own: &'static str = match signal {
+        "TRACES" => "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "METRICS" => "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+        _ => "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+    };
+    let (var, value) = match get(own) {
+        Some(v) => (own, v),
         None => match get("OTEL_EXPORTER_OTLP_PROTOCOL") {
             Some(v) => ("OTEL_EXPORTER_OTLP_PROTOCOL", v),
             None => return Ok(Protocol::HttpProtobuf),
@@ -215,6 +248,21 @@ mod tests {
         );
         assert!(cfg(&[("OTEL_METRIC_EXPORT_INTERVAL", "soon")]).is_err());
         assert!(cfg(&[("OTEL_METRICS_EXPORTER", "prometheus")]).is_err());
+    }
+
+    #[test]
+    fn traces_selection_and_protocol() {
+        assert_eq!(cfg(&[]).unwrap().traces, TracesOutput::Disabled);
+        let c = cfg(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://x"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+        ])
+        .unwrap();
+        assert_eq!(c.traces, TracesOutput::Otlp(Protocol::Grpc));
+        assert_eq!(c.logs, LogsOutput::Otlp(Protocol::HttpProtobuf));
+        assert_eq!(cfg(&[("OTEL_TRACES_EXPORTER", "console")]).unwrap().traces, TracesOutput::Console);
+        assert!(cfg(&[("OTEL_TRACES_EXPORTER", "zipkin")]).is_err());
     }
 
     #[test]

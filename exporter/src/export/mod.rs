@@ -8,10 +8,13 @@
 mod observed;
 mod otlp;
 pub mod otlp_wire;
+pub mod per_resource;
 mod resource;
+mod spans;
 mod terminal;
 
 pub use observed::{ExportStats, Observed};
+pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};
 
 pub use otlp::{OtlpLogSink, OtlpSetupError};
 pub use resource::agent_resource;

@@ -113,6 +113,7 @@ mod tests {
                 ),
             ],
             container: None,
+            trace: None,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::{
         k8s::K8sHandle,
     },
     process::ProcessTable,
+    signals::traces::ProcessSpans,
 };
 
 /// A container appearing or going away.
@@ -30,6 +31,8 @@ pub(super) struct Enricher {
     pub(super) running: HashMap<String, Arc<ContainerIdentity>>,
     /// Lifecycle changes not yet turned into records.
     pub(super) lifecycle: Vec<Lifecycle>,
+    /// Open process and container spans.
+    pub(super) spans: ProcessSpans,
 }
 
 impl Enricher {

@@ -197,7 +197,7 @@ fn print_summary(req: &ExportMetricsServiceRequest) {
                 }
             }
             let mut top: Vec<(String, i64)> = by_name.into_iter().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1));
+            top.sort_by_key(|t| std::cmp::Reverse(t.1));
             let total: i64 = top.iter().map(|t| t.1).sum();
             let shown: Vec<String> = top.iter().take(5).map(|(n, v)| format!("{n}={v}")).collect();
             println!("metrics {who} syscalls={total} top: {}", shown.join(" "));

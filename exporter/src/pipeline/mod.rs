@@ -29,13 +29,18 @@ use crate::{
         k8s::{self, K8sConfig, K8sStatus},
         process_context,
     },
-    export::{self, ExportStats, LogSink, OtlpSetupError, otlp_wire},
+    export::{self, ExportStats, LogSink, OtlpSetupError, SpanSink, otlp_wire},
     health::HealthState,
     process::{ProcessTable, seed_from_proc},
-    signals::{agent_start_log, container_log, exec_log, metrics::AgentCounters},
+    signals::{
+        agent_start_log, container_log, exec_log,
+        metrics::AgentCounters,
+        traces::{IdSalt, ProcessSpans, process::ExecInfo},
+    },
     source::{ReaderError, SourceCounters, run_reader},
     system,
     util::clock::BootClock,
+    util::text::{basename, escape_bytes},
 };
 
 /// Options of `sysotel run`.
@@ -120,6 +125,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 
     let export_stats = Arc::new(ExportStats::default());
     let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &opts.proc_root)?;
+    let mut span_sink = export::build_span_sink(opts.export.traces, &export::agent_resource(&opts.proc_root))?;
     let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
     let health = Arc::new(HealthState::new(observed));
     let _health_task = match opts.health_addr {
@@ -170,6 +176,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         pods,
         running: HashMap::new(),
         lifecycle: Vec::new(),
+        spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -210,7 +217,10 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
-                Some(ev) => handle(ev, &mut enricher, sink.as_mut(), &clock, &mut summary),
+                Some(ev) => {
+                    let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() };
+                    handle(ev, &mut enricher, &mut out, &clock, &mut summary);
+                }
                 None => break,
             },
             () = &mut shutdown, if !stopping => {
@@ -228,10 +238,11 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
             _ = tick.tick() => {
                 enricher.cgroups.scan();
                 enricher.reap_stopped();
-                emit_lifecycle(&mut enricher, sink.as_mut());
+                emit_lifecycle(&mut enricher, &mut Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() });
                 losses.report(&counters, &stats);
                 let proc_root = opts.proc_root.clone();
                 let removed = enricher.table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
+                enricher.spans.sweep(|pid| proc_root.join(pid.to_string()).exists());
                 if removed > 0 {
                     tracing::debug!("process table: removed {removed} processes whose exit was not seen");
                 }
@@ -254,7 +265,11 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     // Detach the programs before flushing: nothing new can arrive.
     drop(ebpf);
     losses.report(&counters, &stats);
-    let flush = tokio::task::spawn_blocking(move || sink.shutdown());
+    let flush = tokio::task::spawn_blocking(move || {
+        let logs = sink.shutdown();
+        let spans = span_sink.shutdown().map_err(|e| format!("spans: {e}"));
+        logs.and(spans)
+    });
     match tokio::time::timeout(opts.shutdown_timeout, flush).await {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => tracing::warn!("flushing telemetry at shutdown failed: {e}"),
@@ -279,14 +294,28 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 }
 
 /// Turns pending container starts and stops into records.
-fn emit_lifecycle(enricher: &mut Enricher, sink: &mut dyn LogSink) {
-    for change in enricher.lifecycle.drain(..) {
+fn emit_lifecycle(enricher: &mut Enricher, out: &mut Outputs<'_>) {
+    let now = std::time::SystemTime::now();
+    for change in std::mem::take(&mut enricher.lifecycle) {
         let (ident, started) = match change {
             enricher::Lifecycle::Start(i) => (i, true),
             enricher::Lifecycle::Stop(i) => (i, false),
         };
-        sink.emit(container_log(ident, started, std::time::SystemTime::now()));
+        let mut log = container_log(Arc::clone(&ident), started, now);
+        if started {
+            log.trace = Some(enricher.spans.container_span(&ident, now));
+        } else if let Some(span) = enricher.spans.container_stopped(&ident.id, now) {
+            log.trace = Some(span.ids);
+            out.spans.emit(span);
+        }
+        out.logs.emit(log);
     }
+}
+
+/// Where the consumer's records go.
+struct Outputs<'a> {
+    logs: &'a mut dyn LogSink,
+    spans: &'a mut dyn SpanSink,
 }
 
 /// The OTLP sender for metrics, from the `OTEL_EXPORTER_OTLP_[METRICS_]*`
@@ -338,19 +367,62 @@ fn agent_counters(
     }
 }
 
-fn handle(ev: Event, enricher: &mut Enricher, sink: &mut dyn LogSink, clock: &BootClock, summary: &mut RunSummary) {
+fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &BootClock, summary: &mut RunSummary) {
     match ev {
         Event::Exec(e) => {
             let info = enricher.table.on_exec(&e).cloned();
             let ctx = process_context(&e.header, info.as_ref());
             let container = enricher.container(&e.header);
-            emit_lifecycle(enricher, sink);
-            sink.emit(exec_log(&e, &ctx, container, clock.to_system_time(e.header.ktime_ns)));
+            emit_lifecycle(enricher, out);
+            let time = clock.to_system_time(e.header.ktime_ns);
+            let parent = ctx.ppid.and_then(|p| enricher.table.get(p));
+            let parent_name = parent.map(|p| p.comm.clone());
+            let parent_args = parent.map(|p| p.args.clone()).unwrap_or_default();
+            let (finished, span) = enricher.spans.on_exec(ExecInfo {
+                pid: e.header.pid,
+                ppid: ctx.ppid,
+                parent_name: parent_name.as_deref(),
+                parent_args: &parent_args,
+                start_ticks: info.as_ref().and_then(|i| i.start_ticks),
+                time,
+                name: escape_bytes(basename(&e.filename)).into_owned(),
+                attributes: process_span_attributes(&e, &ctx),
+                container: container.clone(),
+            });
+            if let Some(f) = finished {
+                out.spans.emit(f);
+            }
+            let mut log = exec_log(&e, &ctx, container, time);
+            log.trace = span;
+            out.logs.emit(log);
             summary.logs_emitted += 1;
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
         Event::Exit(x) => {
             enricher.table.on_exit(&x);
+            let time = clock.to_system_time(x.header.ktime_ns);
+            if let Some(span) = enricher.spans.on_exit(x.header.pid, time, x.exit_code(), x.signal()) {
+                out.spans.emit(span);
+            }
         }
     }
+}
+
+/// Attributes of a process span.
+fn process_span_attributes(
+    e: &crate::decode::ExecEvent,
+    ctx: &crate::enrich::ProcessContext,
+) -> Vec<opentelemetry::KeyValue> {
+    use opentelemetry::{KeyValue, Value};
+    use semconv::attribute as attr;
+    let mut a = vec![
+        KeyValue::new(attr::PROCESS_PID, i64::from(ctx.pid)),
+        KeyValue::new(attr::PROCESS_EXECUTABLE_PATH, escape_bytes(&e.filename).into_owned()),
+    ];
+    if let Some(ppid) = ctx.ppid {
+        a.push(KeyValue::new(attr::PROCESS_PARENT_PID, i64::from(ppid)));
+    }
+    let args: Vec<opentelemetry::StringValue> = ctx.args.iter().map(|x| escape_bytes(x).into_owned().into()).collect();
+    a.push(KeyValue::new(attr::PROCESS_COMMAND_ARGS, Value::Array(args.into())));
+    a
 }

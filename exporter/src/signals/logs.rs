@@ -11,6 +11,7 @@ use semconv::{attribute as attr, event};
 use crate::{
     decode::ExecEvent,
     enrich::{ContainerIdentity, ProcessContext},
+    signals::traces::SpanRef,
     util::text::{basename, escape_bytes},
 };
 
@@ -29,6 +30,9 @@ pub struct LogEvent {
     /// The container the record comes from; `None` for host processes and
     /// the agent's own records. Sinks put it on the OTLP Resource.
     pub container: Option<Arc<ContainerIdentity>>,
+    /// The span of the process the record belongs to (log-to-trace
+    /// correlation).
+    pub trace: Option<SpanRef>,
 }
 
 impl LogEvent {
@@ -93,7 +97,7 @@ pub fn exec_log(
     if ev.filename_truncated {
         a.push((Key::from_static_str(attr::EXEC_FILENAME_TRUNCATED), AnyValue::Boolean(true)));
     }
-    LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a, container }
+    LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a, container, trace: None }
 }
 
 /// `sysotel.container.start` or `sysotel.container.stop`: the container is
@@ -108,6 +112,7 @@ pub fn container_log(container: Arc<ContainerIdentity>, started: bool, time: Sys
         severity: Severity::Info,
         attributes,
         container: Some(container),
+        trace: None,
     }
 }
 
@@ -121,6 +126,7 @@ pub fn agent_start_log(programs: &[&str], time: SystemTime) -> LogEvent {
         severity: Severity::Info,
         attributes: vec![(Key::from_static_str(attr::AGENT_PROGRAMS), AnyValue::ListAny(Box::new(names)))],
         container: None,
+        trace: None,
     }
 }
 

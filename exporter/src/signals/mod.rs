@@ -5,5 +5,6 @@
 
 pub mod logs;
 pub mod metrics;
+pub mod traces;
 
 pub use logs::{Attr, LogEvent, agent_start_log, container_log, exec_log};

@@ -37,7 +37,7 @@ impl SendOutcome {
 
 enum Transport {
     Grpc(GrpcTransport),
-    Http(HttpTransport),
+    Http(Box<HttpTransport>),
 }
 
 /// An OTLP metrics sender for requests built outside the SDK.
@@ -69,7 +69,7 @@ impl WireSender {
         let tls = if config.is_tls() { TlsMaterial::load(&config.tls)? } else { TlsMaterial::none() };
         let transport = match config.protocol {
             Protocol::Grpc => Transport::Grpc(GrpcTransport::new(config, &tls)?),
-            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(HttpTransport::new(config, &tls)?),
+            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(Box::new(HttpTransport::new(config, &tls)?)),
         };
         Ok(WireSender {
             transport,

@@ -62,6 +62,9 @@ struct Acc {
     errnos: BTreeMap<u32, u64>,
 }
 
+/// One resource's owner and its per-syscall accumulators.
+type Group = (Option<Arc<ContainerIdentity>>, BTreeMap<u32, Acc>);
+
 /// Builds one `ResourceMetrics` per container (and one for the host) from
 /// `snapshot`; `container_of(cgroup_id)` says which container a cgroup is.
 pub fn syscall_metrics(
@@ -70,7 +73,7 @@ pub fn syscall_metrics(
     r: &SyscallResources<'_>,
 ) -> Vec<ResourceMetrics> {
     // resource key -> (identity, nr -> accumulator)
-    let mut groups: BTreeMap<String, (Option<Arc<ContainerIdentity>>, BTreeMap<u32, Acc>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     let mut cache: BTreeMap<u64, Option<Arc<ContainerIdentity>>> = BTreeMap::new();
     let mut group_of = |cgroup: u64| cache.entry(cgroup).or_insert_with(|| container_of(cgroup)).clone();
     for s in &snapshot.series {
