@@ -43,7 +43,7 @@ use crate::{
 
 /// Fills the common header for the current task.
 #[inline(always)]
-unsafe fn fill_header(h: *mut EventHeader, kind: EventKind, size: usize, off: &KernelOffsets) {
+pub(crate) unsafe fn fill_header(h: *mut EventHeader, kind: EventKind, size: usize, off: &KernelOffsets) {
     let pid_tgid = bpf_get_current_pid_tgid();
     let uid_gid = bpf_get_current_uid_gid();
     let task = unsafe { bpf_get_current_task() } as *const u8;

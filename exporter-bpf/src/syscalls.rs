@@ -13,21 +13,44 @@
 use aya_ebpf::{
     helpers::{
         bpf_get_current_pid_tgid,
-        generated::{bpf_get_current_cgroup_id, bpf_ktime_get_ns},
+        generated::{bpf_get_current_cgroup_id, bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
     },
     macros::{map, raw_tracepoint},
-    maps::{LruHashMap, PerCpuHashMap},
+    maps::{Array, LruHashMap, PerCpuHashMap},
     programs::RawTracePointContext,
 };
 use exporter_common::{
+    event::EventKind,
+    events::{
+        SlowSyscallEvent,
+        slow::{TARGET_MAX, TARGET_PATH, TARGET_SOCKADDR},
+    },
     stats::Stat,
     syscalls::{
-        ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight, STATS_MAX_ENTRIES, SyscallKey, SyscallStats,
+        ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight, SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0,
+        SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES, SlowSpec, SyscallKey, SyscallStats,
         bucket_of,
     },
 };
 
-use crate::maps::{agent, count};
+use crate::{
+    kernel::read_at,
+    maps::{EVENTS, agent, count, offsets},
+    process::fill_header,
+};
+
+/// Per-syscall slow-call thresholds and targets, written by userspace.
+#[map(name = "SLOW_SPECS")]
+static SLOW_SPECS: Array<SlowSpec> = Array::with_max_entries(SLOW_SPECS_MAX, 0);
+
+/// Byte offsets of the first three syscall arguments in `struct pt_regs`
+/// (the user registers saved at entry, still intact at `sys_exit`).
+#[cfg(bpf_target_arch = "x86_64")]
+const ARG_OFFSETS: [u32; 3] = [112, 104, 96]; // di, si, dx
+#[cfg(bpf_target_arch = "aarch64")]
+const ARG_OFFSETS: [u32; 3] = [272, 8, 16]; // orig_x0 (x0 holds the return value), x1, x2
+#[cfg(not(any(bpf_target_arch = "x86_64", bpf_target_arch = "aarch64")))]
+const ARG_OFFSETS: [u32; 3] = [0, 8, 16];
 
 #[map(name = "INFLIGHT")]
 static INFLIGHT: LruHashMap<u32, Inflight> = LruHashMap::with_max_entries(INFLIGHT_MAX_ENTRIES, 0);
@@ -51,7 +74,7 @@ pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
     }
     let tid = pid_tgid as u32;
     let nr = ctx.arg::<u64>(1) as u32;
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = unsafe { bpf_ktime_get_boot_ns() };
     match INFLIGHT.get_ptr_mut(tid) {
         Some(slot) => unsafe {
             (*slot).start_ns = now;
@@ -76,7 +99,7 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
         return 0;
     }
     unsafe { (*slot).start_ns = 0 };
-    let now = unsafe { bpf_ktime_get_ns() };
+    let now = unsafe { bpf_ktime_get_boot_ns() };
     let duration = now.saturating_sub(start);
     let ret = ctx.arg::<u64>(1) as i64;
     let failed = (-4095..0).contains(&ret);
@@ -102,6 +125,12 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
             }
         }
     };
+    if let Some(spec) = SLOW_SPECS.get(nr)
+        && spec.threshold_ns != 0
+        && duration >= spec.threshold_ns
+    {
+        let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+    }
     let bucket = bucket_of(duration);
     unsafe {
         (*stats).count += 1;
@@ -128,4 +157,55 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
         }
     }
     0
+}
+
+/// Sends a `slow_syscall` record with the call's arguments and target.
+#[inline(always)]
+unsafe fn emit_slow(
+    ctx: &RawTracePointContext,
+    nr: u32,
+    ret: i64,
+    start: u64,
+    duration: u64,
+    target: u32,
+) -> Result<(), i64> {
+    let off = offsets();
+    let Some(mut entry) = EVENTS.reserve::<SlowSyscallEvent>(0) else {
+        count(Stat::RingbufFull);
+        return Err(-1);
+    };
+    let ev = entry.as_mut_ptr();
+    let regs = ctx.arg::<u64>(0) as *const u8;
+    unsafe {
+        fill_header(&raw mut (*ev).header, EventKind::SlowSyscall, size_of::<SlowSyscallEvent>(), &off);
+        let d = &raw mut (*ev).data;
+        (*d).nr = nr;
+        (*d).ret = ret;
+        (*d).start_ns = start;
+        (*d).duration_ns = duration;
+        (*d).reserved = 0;
+        (*d).target_kind = 0;
+        (*d).target_len = 0;
+        for i in 0..3 {
+            (*d).args[i] = read_at::<u64>(regs, ARG_OFFSETS[i]).unwrap_or(0);
+        }
+        let dst = (&raw mut (*d).target).cast::<core::ffi::c_void>();
+        if target == SLOW_TARGET_PATH_ARG0 || target == SLOW_TARGET_PATH_ARG1 {
+            let src = if target == SLOW_TARGET_PATH_ARG0 { (*d).args[0] } else { (*d).args[1] };
+            let n = bpf_probe_read_user_str(dst, TARGET_MAX as u32, src as *const _);
+            if n > 0 {
+                (*d).target_kind = TARGET_PATH;
+                (*d).target_len = (n - 1) as u32;
+            }
+        } else if target == SLOW_TARGET_SOCKADDR_ARG1 {
+            let len = ((*d).args[2] as u32).min(128) & 127;
+            if len > 0 && bpf_probe_read_user(dst, len, (*d).args[1] as *const _) == 0 {
+                (*d).target_kind = TARGET_SOCKADDR;
+                (*d).target_len = len;
+            }
+        }
+    }
+    entry.submit(0);
+    count(Stat::Emitted);
+    Ok(())
 }

@@ -21,11 +21,13 @@ pub enum EventKind {
     Fork = 2,
     /// The last thread of a process exited (raw tracepoint `sched_process_exit`, `group_dead`).
     Exit = 3,
+    /// A system call slower than its threshold (raw tracepoint `sys_exit`).
+    SlowSyscall = 4,
 }
 
 impl EventKind {
     /// Every kind, in numeric order.
-    pub const ALL: [EventKind; 3] = [EventKind::Exec, EventKind::Fork, EventKind::Exit];
+    pub const ALL: [EventKind; 4] = [EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::SlowSyscall];
 
     /// Stable lower-case name, used in logs and self-metrics.
     #[must_use]
@@ -34,6 +36,7 @@ impl EventKind {
             EventKind::Exec => "exec",
             EventKind::Fork => "fork",
             EventKind::Exit => "exit",
+            EventKind::SlowSyscall => "slow_syscall",
         }
     }
 }
@@ -50,6 +53,7 @@ impl TryFrom<u32> for EventKind {
             1 => Ok(EventKind::Exec),
             2 => Ok(EventKind::Fork),
             3 => Ok(EventKind::Exit),
+            4 => Ok(EventKind::SlowSyscall),
             other => Err(UnknownKind(other)),
         }
     }

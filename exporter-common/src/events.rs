@@ -3,7 +3,9 @@
 pub mod exec;
 pub mod exit;
 pub mod fork;
+pub mod slow;
 
 pub use exec::{ExecData, ExecEvent};
 pub use exit::{ExitData, ExitEvent};
 pub use fork::{ForkData, ForkEvent};
+pub use slow::{SlowSyscallData, SlowSyscallEvent};

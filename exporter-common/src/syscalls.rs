@@ -54,11 +54,39 @@ pub struct ErrnoKey {
     pub errno: u32,
 }
 
+/// Entries of `SLOW_SPECS`, indexed by syscall number.
+pub const SLOW_SPECS_MAX: u32 = 512;
+
+/// No target to read.
+pub const SLOW_TARGET_NONE: u32 = 0;
+/// A path in argument 0.
+pub const SLOW_TARGET_PATH_ARG0: u32 = 1;
+/// A path in argument 1 (the `*at` family).
+pub const SLOW_TARGET_PATH_ARG1: u32 = 2;
+/// A `struct sockaddr *` in argument 1 with its length in argument 2.
+pub const SLOW_TARGET_SOCKADDR_ARG1: u32 = 3;
+
+/// Value of `SLOW_SPECS[nr]`: when a call counts as slow and what to read.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SlowSpec {
+    /// Calls at least this long become `slow_syscall` events; 0 disables.
+    pub threshold_ns: u64,
+    /// `SLOW_TARGET_*`.
+    pub target: u32,
+    /// Reserved, zero.
+    pub reserved: u32,
+}
+
+impl SlowSpec {
+    pub const OFF: SlowSpec = SlowSpec { threshold_ns: 0, target: 0, reserved: 0 };
+}
+
 /// Value of the per-thread `INFLIGHT` map: when the current syscall began.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Inflight {
-    /// `bpf_ktime_get_ns()` at `sys_enter`; 0 when no syscall is in flight.
+    /// `bpf_ktime_get_boot_ns()` at `sys_enter`; 0 when no syscall is in flight.
     pub start_ns: u64,
     pub nr: u32,
     /// Reserved, zero.
@@ -88,3 +116,7 @@ unsafe impl aya::Pod for SyscallStats {}
 unsafe impl aya::Pod for ErrnoKey {}
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for Inflight {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for SlowSpec {}
+
+const _: () = assert!(size_of::<SlowSpec>() == 16);

@@ -54,6 +54,10 @@ struct RunArgs {
     /// Seconds between loss reports and container stop checks [default: 10].
     #[arg(long, env = "SYSOTEL_REPORT_INTERVAL_SECS")]
     report_interval_secs: Option<u64>,
+    /// Slow-syscall thresholds, e.g. `default=100ms,clock_nanosleep=50ms,fsync=off`
+    /// [default: 100ms for calls that do not wait by design].
+    #[arg(long, env = "SYSOTEL_SLOW_SYSCALLS")]
+    slow_syscalls: Option<String>,
     /// Seconds allowed for flushing telemetry at shutdown [default: 10].
     #[arg(long)]
     shutdown_timeout_secs: Option<u64>,
@@ -79,6 +83,7 @@ impl RunArgs {
                 self.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
             ),
             health_addr: self.health_addr.or(file.health_addr),
+            slow: config::parse_slow(self.slow_syscalls.or(file.slow_syscalls).as_deref().unwrap_or(""))?,
         })
     }
 }

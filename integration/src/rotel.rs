@@ -4,11 +4,13 @@
 //! binary inside the Python package; `ROTEL_AGENT` may name another binary.
 //! [`Rotel::start`] listens for OTLP/gRPC and OTLP/HTTP on free loopback ports
 //! and exports everything over OTLP/gRPC to the given endpoint, with a short
-//! batch timeout so data shows up quickly.
+//! batch timeout so data shows up quickly. [`Rotel::start_on`] takes fixed
+//! ports instead, so a test can [`Rotel::kill`] the collector and start a new
+//! one where its clients already point.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 use std::{env, thread};
 
@@ -73,11 +75,26 @@ impl Rotel {
     /// When rotel cannot be found or started, exits early, or does not listen
     /// within 20 s (the error holds its output).
     pub fn start(export_endpoint: &str) -> anyhow::Result<Self> {
+        let [grpc_port, http_port] = free_ports::<2>()?;
+        Self::start_on(grpc_port, http_port, export_endpoint)
+    }
+
+    /// Like [`Rotel::start`], but listening on the given loopback ports, e.g.
+    /// those of a rotel that was [killed](Rotel::kill).
+    ///
+    /// # Errors
+    /// As [`Rotel::start`], and when a port is still taken.
+    pub fn start_on(grpc_port: u16, http_port: u16, export_endpoint: &str) -> anyhow::Result<Self> {
+        // Something else answering there would pass for rotel being up.
+        for port in [grpc_port, http_port] {
+            if is_listening(loopback(port)) {
+                bail!("port {port} is already taken: cannot start rotel on it");
+            }
+        }
         let binary = Self::binary()?;
         let scratch = ScratchDir::create("rotel")?;
         let log_path = scratch.path().join("rotel.log");
         let log = File::create(&log_path)?;
-        let [grpc_port, http_port] = free_ports::<2>()?;
         let mut command = Command::new(&binary);
         command
             .arg("start")
@@ -129,6 +146,25 @@ impl Rotel {
     #[must_use]
     pub fn http_endpoint(&self) -> String {
         format!("http://{}", loopback(self.http_port))
+    }
+
+    /// The OTLP/gRPC and OTLP/HTTP receiver ports, for [`Rotel::start_on`].
+    #[must_use]
+    pub fn ports(&self) -> (u16, u16) {
+        (self.grpc_port, self.http_port)
+    }
+
+    /// Kills rotel at once (SIGKILL, no chance to flush) and reaps it, as a
+    /// crashed collector would go. Later calls, and dropping, return the same status.
+    ///
+    /// # Errors
+    /// When the process cannot be signalled or reaped.
+    pub fn kill(&mut self) -> std::io::Result<ExitStatus> {
+        if let Some(status) = self.child.try_wait()? {
+            return Ok(status);
+        }
+        self.child.kill()?;
+        self.child.wait()
     }
 
     #[must_use]

@@ -28,7 +28,10 @@ fn exec_log(receiver: &Receiver, argv: &[&str]) -> LogEntry {
 
 fn wait_span(receiver: &Receiver, pid: i64) -> SpanEntry {
     receiver
-        .wait_for_span(|s| s.attributes.int("process.pid") == Some(pid), TIMEOUT)
+        .wait_for_span(
+            |s| s.attributes.int("process.pid") == Some(pid) && !s.attributes.contains_key("sysotel.syscall.name"),
+            TIMEOUT,
+        )
         .unwrap_or_else(|| panic!("no span for pid {pid}; spans: {:?}", receiver.span_entries()))
 }
 
@@ -43,6 +46,7 @@ fn process_trees_become_traces_with_correlated_logs() {
     let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
     env.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
     env.push(("SYSOTEL_REPORT_INTERVAL_SECS".into(), "1".into()));
+    env.push(("SYSOTEL_SLOW_SYSCALLS".into(), "clock_nanosleep=100ms,nanosleep=100ms".into()));
     let _agent = Agent::start(env);
 
     // Host: the test process existed before the agent, so `sh` roots a trace
@@ -72,6 +76,26 @@ fn process_trees_become_traces_with_correlated_logs() {
     for (log, span) in [(&sh_log, &sh), (&echo_log, &echo)] {
         assert_eq!((log.trace_id.as_str(), log.span_id.as_str()), (span.trace_id.as_str(), span.span_id.as_str()));
     }
+
+    // A deliberately slow call becomes a child span of its process's span.
+    let status = Command::new("/bin/sleep").arg("0.3").status().expect("running sleep");
+    assert!(status.success());
+    let sleep_log = exec_log(&receiver, &["/bin/sleep", "0.3"]);
+    let sleep_span = wait_span(&receiver, pid(&sleep_log));
+    let slow = receiver
+        .wait_for_span(|s| s.parent_span_id == sleep_span.span_id && s.name.contains("nanosleep"), TIMEOUT)
+        .unwrap_or_else(|| {
+            let all: Vec<String> = receiver
+                .span_entries()
+                .iter()
+                .filter(|s| s.name.contains("sleep"))
+                .map(|s| format!("{} {} <- {}", s.name, s.span_id, s.parent_span_id))
+                .collect();
+            panic!("no slow nanosleep span under {} ({}); sleep spans: {all:#?}", sleep_span.span_id, sleep_span.name)
+        });
+    assert_eq!(slow.trace_id, sleep_span.trace_id);
+    assert!(slow.end_time_unix_nano - slow.start_time_unix_nano >= 290_000_000, "{slow:#?}");
+    assert_eq!(slow.attributes.int("sysotel.syscall.return"), Some(0));
 
     // Container: its lifetime span roots the trace of everything inside.
     let marker = unique_marker();

@@ -11,7 +11,9 @@ pub use opentelemetry_semantic_conventions::attribute::{
     K8S_NODE_NAME, K8S_POD_NAME, K8S_POD_START_TIME, K8S_REPLICASET_NAME, K8S_REPLICASET_UID, K8S_STATEFULSET_NAME,
     K8S_STATEFULSET_UID,
 };
-pub use opentelemetry_semantic_conventions::attribute::{ERROR_TYPE, PROCESS_EXIT_CODE};
+pub use opentelemetry_semantic_conventions::attribute::{
+    ERROR_TYPE, FILE_PATH, NETWORK_PEER_ADDRESS, NETWORK_PEER_PORT, PROCESS_EXIT_CODE,
+};
 pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
 
 /// Effective group id of the process (the conventions define no process
@@ -85,6 +87,12 @@ pub const PROCESS_EXIT_SIGNAL: &str = "sysotel.process.exit.signal";
 /// `openat`, `getppid`
 pub const SYSCALL_NAME: &str = "sysotel.syscall.name";
 
+/// Return value of a system call (negative errno on failure).
+///
+/// # Examples
+/// `0`, `3`, `-2`
+pub const SYSCALL_RETURN: &str = "sysotel.syscall.return";
+
 /// Why the agent lost an event or record.
 ///
 /// # Examples
@@ -157,4 +165,8 @@ pub const ALL: &[&str] = &[
     EXPORT_OUTCOME,
     PROCESS_EXIT_CODE,
     PROCESS_EXIT_SIGNAL,
+    SYSCALL_RETURN,
+    FILE_PATH,
+    NETWORK_PEER_ADDRESS,
+    NETWORK_PEER_PORT,
 ];

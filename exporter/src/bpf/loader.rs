@@ -6,7 +6,7 @@
 
 use aya::{
     Btf, Ebpf, EbpfLoader,
-    maps::{MapData, PerCpuArray, PerCpuHashMap, RingBuf},
+    maps::{Array, MapData, PerCpuArray, PerCpuHashMap, RingBuf},
     programs::{RawTracePoint, TracePoint},
 };
 use exporter_common::{config::AgentConfig, offsets::KernelOffsets};
@@ -75,9 +75,11 @@ pub const PROGRAMS: [Attached; 5] = [
 ];
 
 /// Which groups to load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
     pub syscall_metrics: bool,
+    /// Slow-syscall thresholds by syscall number (with the syscall group).
+    pub slow_specs: Vec<(u32, exporter_common::syscalls::SlowSpec)>,
     /// Ring buffer size in bytes, when not the default.
     pub ring_bytes: Option<u32>,
 }
@@ -111,6 +113,14 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
         loader.map_max_entries("EVENTS", bytes);
     }
     let mut ebpf = loader.load(OBJECT)?;
+    if options.syscall_metrics {
+        let map = ebpf.map_mut("SLOW_SPECS").ok_or(LoadError::MissingMap("SLOW_SPECS"))?;
+        let mut specs: Array<&mut MapData, exporter_common::syscalls::SlowSpec> =
+            Array::try_from(map).map_err(|source| LoadError::Map { map: "SLOW_SPECS", source })?;
+        for (nr, spec) in &options.slow_specs {
+            specs.set(*nr, spec, 0).map_err(|source| LoadError::Map { map: "SLOW_SPECS", source })?;
+        }
+    }
     let mut attached = Vec::new();
     for spec in PROGRAMS {
         if spec.group == Group::SyscallMetrics && !options.syscall_metrics {

@@ -176,7 +176,7 @@ fn load(out: &mut Vec<Finding>, resolved: bpf::offsets::Resolved) {
     match bpf::load_and_attach(
         &resolved,
         std::process::id(),
-        bpf::LoadOptions { syscall_metrics: true, ring_bytes: None },
+        bpf::LoadOptions { syscall_metrics: true, slow_specs: Vec::new(), ring_bytes: None },
     ) {
         Ok(loaded) => {
             let names: Vec<&str> = loaded.attached.iter().map(|a| a.program).collect();

@@ -32,6 +32,8 @@ pub struct AgentFile {
     pub ring_buffer_bytes: Option<u32>,
     pub report_interval_secs: Option<u64>,
     pub shutdown_timeout_secs: Option<u64>,
+    /// Slow-syscall thresholds, see [`super::slow`].
+    pub slow_syscalls: Option<String>,
 }
 
 #[derive(Debug, Error)]

@@ -4,6 +4,8 @@
 
 pub mod file;
 pub mod otel_env;
+pub mod slow;
 
 pub use file::{AgentFile, ConfigFileError, load_file};
 pub use otel_env::{ConfigError, ExportConfig, LogsOutput, MetricsOutput, Protocol, TracesOutput, export_config};
+pub use slow::{SlowConfigError, SlowThresholds, parse_slow};

@@ -10,6 +10,7 @@ mod error;
 pub(crate) mod exec;
 mod header;
 mod lifecycle;
+mod slow;
 #[cfg(test)]
 mod tests;
 
@@ -17,6 +18,7 @@ pub use error::DecodeError;
 pub use exec::ExecEvent;
 pub use header::Header;
 pub use lifecycle::{ExitEvent, ForkEvent};
+pub use slow::{SlowSyscallEvent, Target};
 
 use exporter_common::{EventHeader, EventKind};
 
@@ -26,6 +28,7 @@ pub enum Event {
     Exec(ExecEvent),
     Fork(ForkEvent),
     Exit(ExitEvent),
+    SlowSyscall(SlowSyscallEvent),
 }
 
 impl Event {
@@ -36,6 +39,7 @@ impl Event {
             Event::Exec(e) => &e.header,
             Event::Fork(e) => &e.header,
             Event::Exit(e) => &e.header,
+            Event::SlowSyscall(e) => &e.header,
         }
     }
 
@@ -46,6 +50,7 @@ impl Event {
             Event::Exec(_) => EventKind::Exec,
             Event::Fork(_) => EventKind::Fork,
             Event::Exit(_) => EventKind::Exit,
+            Event::SlowSyscall(_) => EventKind::SlowSyscall,
         }
     }
 }
@@ -64,6 +69,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, DecodeError> {
         EventKind::Exec => exec::decode(bytes, &raw, header).map(Event::Exec),
         EventKind::Fork => lifecycle::decode_fork(bytes, &raw, header).map(Event::Fork),
         EventKind::Exit => lifecycle::decode_exit(bytes, &raw, header).map(Event::Exit),
+        EventKind::SlowSyscall => slow::decode(bytes, &raw, header).map(Event::SlowSyscall),
     }
 }
 
@@ -89,6 +95,7 @@ unsafe impl Pod for EventHeader {}
 unsafe impl Pod for exporter_common::events::ExecData {}
 unsafe impl Pod for exporter_common::events::ForkData {}
 unsafe impl Pod for exporter_common::events::ExitData {}
+unsafe impl Pod for exporter_common::events::SlowSyscallData {}
 
 /// Copies a `T` out of `bytes` at `offset` after checking the length.
 fn read_pod<T: Pod>(bytes: &[u8], offset: usize) -> Result<T, DecodeError> {

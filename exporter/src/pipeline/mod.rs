@@ -61,6 +61,8 @@ pub struct RunOptions {
     pub shutdown_timeout: Duration,
     /// Where to serve `/healthz` and `/readyz`, if anywhere.
     pub health_addr: Option<std::net::SocketAddr>,
+    /// Which syscalls become slow-syscall spans.
+    pub slow: crate::config::SlowThresholds,
 }
 
 #[derive(Debug, Error)]
@@ -137,8 +139,16 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         None => None,
     };
     let agent_pid = std::process::id();
+    // The syscall programs feed metrics and slow-syscall spans.
+    let syscall_programs =
+        opts.export.metrics != MetricsOutput::Disabled || opts.export.traces != crate::config::TracesOutput::Disabled;
     let load = bpf::LoadOptions {
-        syscall_metrics: opts.export.metrics != MetricsOutput::Disabled,
+        syscall_metrics: syscall_programs,
+        slow_specs: if opts.export.traces == crate::config::TracesOutput::Disabled {
+            Vec::new()
+        } else {
+            opts.slow.kernel_specs()
+        },
         ring_bytes: opts.ring_buffer_bytes,
     };
     let loaded = bpf::load_and_attach(&resolved, agent_pid, load)?;
@@ -398,6 +408,11 @@ fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &Boo
             summary.logs_emitted += 1;
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
+        Event::SlowSyscall(e) => {
+            let container = enricher.container(&e.header);
+            let parent = enricher.spans.current(e.header.pid);
+            out.spans.emit(slow_syscall_span(&e, parent, container, clock, &enricher.spans));
+        }
         Event::Exit(x) => {
             enricher.table.on_exit(&x);
             let time = clock.to_system_time(x.header.ktime_ns);
@@ -405,6 +420,70 @@ fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &Boo
                 out.spans.emit(span);
             }
         }
+    }
+}
+
+/// A span for a slow system call, under its process's span when the agent
+/// has one (else the root of its own trace).
+fn slow_syscall_span(
+    e: &crate::decode::SlowSyscallEvent,
+    parent: Option<crate::signals::traces::SpanRef>,
+    container: Option<Arc<crate::enrich::ContainerIdentity>>,
+    clock: &BootClock,
+    spans: &ProcessSpans,
+) -> crate::signals::traces::SpanRecord {
+    use opentelemetry::KeyValue;
+    use semconv::attribute as attr;
+
+    use crate::{
+        decode::Target,
+        signals::metrics::syscalls::{errno_name, syscall_name},
+        util::sockaddr::{SockAddr, parse_sockaddr},
+    };
+    let name = syscall_name(e.nr);
+    let start = clock.to_system_time(e.start_ns);
+    let mut a = vec![
+        KeyValue::new(attr::SYSCALL_NAME, name.clone()),
+        KeyValue::new(attr::PROCESS_PID, i64::from(e.header.pid)),
+        KeyValue::new(attr::SYSCALL_RETURN, e.ret),
+    ];
+    let mut error = None;
+    if (-4095..0).contains(&e.ret) {
+        let errno = errno_name(u32::try_from(-e.ret).unwrap_or(0));
+        a.push(KeyValue::new(attr::ERROR_TYPE, errno.clone()));
+        error = Some(errno);
+    }
+    match &e.target {
+        Some(Target::Path(p)) => a.push(KeyValue::new(attr::FILE_PATH, escape_bytes(p).into_owned())),
+        Some(Target::Sockaddr(b)) => match parse_sockaddr(b) {
+            Some(SockAddr::Inet { ip, port }) => {
+                a.push(KeyValue::new(attr::NETWORK_PEER_ADDRESS, ip.to_string()));
+                a.push(KeyValue::new(attr::NETWORK_PEER_PORT, i64::from(port)));
+            }
+            Some(SockAddr::Unix(path)) => a.push(KeyValue::new(attr::NETWORK_PEER_ADDRESS, path)),
+            _ => {}
+        },
+        None => {}
+    }
+    let ids = match parent {
+        Some(p) => crate::signals::traces::SpanRef {
+            trace_id: p.trace_id,
+            span_id: spans.salt().span_id(&(e.header.tid, e.start_ns, "syscall")),
+        },
+        None => crate::signals::traces::SpanRef {
+            trace_id: spans.salt().trace_id(&(e.header.tid, e.start_ns, "syscall")),
+            span_id: spans.salt().span_id(&(e.header.tid, e.start_ns, "syscall")),
+        },
+    };
+    crate::signals::traces::SpanRecord {
+        name,
+        ids,
+        parent: parent.map(|p| p.span_id),
+        start,
+        end: start + std::time::Duration::from_nanos(e.duration_ns),
+        attributes: a,
+        error,
+        container,
     }
 }
 

@@ -1,4 +1,5 @@
 //! Small helpers with no pipeline knowledge.
 
 pub mod clock;
+pub mod sockaddr;
 pub mod text;

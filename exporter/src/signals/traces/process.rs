@@ -94,6 +94,12 @@ impl ProcessSpans {
         Self { salt, open: HashMap::new(), containers: HashMap::new(), capacity, rejected: 0 }
     }
 
+    /// The id salt (for spans derived from process spans).
+    #[must_use]
+    pub fn salt(&self) -> &IdSalt {
+        &self.salt
+    }
+
     /// The span of the process's current image, if the agent saw its exec.
     #[must_use]
     pub fn current(&self, pid: u32) -> Option<SpanRef> {
