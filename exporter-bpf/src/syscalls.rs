@@ -22,14 +22,16 @@ use aya_ebpf::{
 use exporter_common::{
     event::EventKind,
     events::{
-        SlowSyscallEvent,
+        ConnEvent, SlowSyscallEvent,
+        conn::{CONN_ACCEPT, CONN_CLOSE, CONN_CONNECT, SOCKADDR_MAX},
         slow::{TARGET_MAX, TARGET_PATH, TARGET_SOCKADDR},
     },
     stats::Stat,
     syscalls::{
-        ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight, SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0,
-        SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES, SlowSpec, SyscallKey, SyscallStats,
-        bucket_of,
+        CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
+        CONNS_MAX_ENTRIES, ConnBytes, ConnKey, ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight,
+        SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES,
+        SlowSpec, SyscallKey, SyscallStats, bucket_of,
     },
 };
 
@@ -42,6 +44,15 @@ use crate::{
 /// Per-syscall slow-call thresholds and targets, written by userspace.
 #[map(name = "SLOW_SPECS")]
 static SLOW_SPECS: Array<SlowSpec> = Array::with_max_entries(SLOW_SPECS_MAX, 0);
+
+/// Open connections (IPv4/IPv6 sockets connected or accepted) by process
+/// and descriptor, with the bytes moved so far.
+#[map(name = "CONNS")]
+static CONNS: LruHashMap<ConnKey, ConnBytes> = LruHashMap::with_max_entries(CONNS_MAX_ENTRIES, 0);
+
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+const EINPROGRESS: i64 = 115;
 
 /// Byte offsets of the first three syscall arguments in `struct pt_regs`
 /// (the user registers saved at entry, still intact at `sys_exit`).
@@ -125,11 +136,13 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
             }
         }
     };
-    if let Some(spec) = SLOW_SPECS.get(nr)
-        && spec.threshold_ns != 0
-        && duration >= spec.threshold_ns
-    {
-        let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+    if let Some(spec) = SLOW_SPECS.get(nr) {
+        if spec.threshold_ns != 0 && duration >= spec.threshold_ns {
+            let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+        }
+        if spec.conn_role != CONN_ROLE_NONE {
+            let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, (pid_tgid >> 32) as u32) };
+        }
     }
     let bucket = bucket_of(duration);
     unsafe {
@@ -202,6 +215,112 @@ unsafe fn emit_slow(
             if len > 0 && bpf_probe_read_user(dst, len, (*d).args[1] as *const _) == 0 {
                 (*d).target_kind = TARGET_SOCKADDR;
                 (*d).target_len = len;
+            }
+        }
+    }
+    entry.submit(0);
+    count(Stat::Emitted);
+    Ok(())
+}
+
+/// Connection tracking at `sys_exit` of connect, accept, close and the
+/// read/write family.
+#[inline(always)]
+unsafe fn track_conn(
+    ctx: &RawTracePointContext,
+    role: u32,
+    ret: i64,
+    start: u64,
+    duration: u64,
+    tgid: u32,
+) -> Result<(), i64> {
+    let regs = ctx.arg::<u64>(0) as *const u8;
+    let arg0 = unsafe { read_at::<u64>(regs, ARG_OFFSETS[0]) }?;
+    if role == CONN_ROLE_SEND || role == CONN_ROLE_RECV {
+        if ret <= 0 {
+            return Ok(());
+        }
+        let key = ConnKey { tgid, fd: arg0 as u32 };
+        if let Some(b) = CONNS.get_ptr_mut(key) {
+            unsafe {
+                if role == CONN_ROLE_SEND {
+                    (*b).sent += ret as u64;
+                } else {
+                    (*b).received += ret as u64;
+                }
+            }
+        }
+        return Ok(());
+    }
+    if role == CONN_ROLE_CLOSE {
+        let key = ConnKey { tgid, fd: arg0 as u32 };
+        let Some(b) = CONNS.get_ptr_mut(key) else { return Ok(()) };
+        let (sent, received) = unsafe { ((*b).sent, (*b).received) };
+        let _ = CONNS.remove(key);
+        return unsafe { emit_conn(CONN_CLOSE, arg0 as u32, ret, start, duration, sent, received, 0, 0) };
+    }
+    // connect(fd, addr, len) or accept(fd, addr, lenp): the address is in user
+    // memory at arg1 (for accept, written by the kernel before returning).
+    let (op, fd) = if role == CONN_ROLE_CONNECT {
+        if ret != 0 && ret != -EINPROGRESS {
+            return Ok(());
+        }
+        (CONN_CONNECT, arg0 as u32)
+    } else if role == CONN_ROLE_ACCEPT {
+        if ret < 0 {
+            return Ok(());
+        }
+        (CONN_ACCEPT, ret as u32)
+    } else {
+        return Ok(());
+    };
+    let addr = unsafe { read_at::<u64>(regs, ARG_OFFSETS[1]) }?;
+    if addr == 0 {
+        return Ok(());
+    }
+    let family = unsafe { aya_ebpf::helpers::bpf_probe_read_user(addr as *const u16) }.map_err(i64::from)?;
+    if family != AF_INET && family != AF_INET6 {
+        return Ok(());
+    }
+    let _ = CONNS.insert(ConnKey { tgid, fd }, ConnBytes { sent: 0, received: 0 }, 0);
+    unsafe { emit_conn(op, fd, ret, start, duration, 0, 0, addr, 28) }
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments, reason = "one record's fields")]
+unsafe fn emit_conn(
+    op: u32,
+    fd: u32,
+    ret: i64,
+    start: u64,
+    duration: u64,
+    sent: u64,
+    received: u64,
+    addr: u64,
+    addr_len: u32,
+) -> Result<(), i64> {
+    let off = offsets();
+    let Some(mut entry) = EVENTS.reserve::<ConnEvent>(0) else {
+        count(Stat::RingbufFull);
+        return Err(-1);
+    };
+    let ev = entry.as_mut_ptr();
+    unsafe {
+        fill_header(&raw mut (*ev).header, EventKind::Connection, size_of::<ConnEvent>(), &off);
+        let d = &raw mut (*ev).data;
+        (*d).op = op;
+        (*d).fd = fd;
+        (*d).ret = ret;
+        (*d).start_ns = start;
+        (*d).duration_ns = duration;
+        (*d).bytes_sent = sent;
+        (*d).bytes_received = received;
+        (*d).reserved = 0;
+        (*d).addr_len = 0;
+        if addr != 0 {
+            let n = addr_len.min(SOCKADDR_MAX as u32) & (SOCKADDR_MAX as u32 * 2 - 1);
+            if bpf_probe_read_user((&raw mut (*d).addr).cast(), n.min(SOCKADDR_MAX as u32), addr as *const _) == 0 {
+                (*d).addr_len = n.min(SOCKADDR_MAX as u32);
             }
         }
     }

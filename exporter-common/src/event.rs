@@ -23,11 +23,15 @@ pub enum EventKind {
     Exit = 3,
     /// A system call slower than its threshold (raw tracepoint `sys_exit`).
     SlowSyscall = 4,
+    /// A connection opened or closed (raw tracepoint `sys_exit` of connect,
+    /// accept, close).
+    Connection = 40,
 }
 
 impl EventKind {
     /// Every kind, in numeric order.
-    pub const ALL: [EventKind; 4] = [EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::SlowSyscall];
+    pub const ALL: [EventKind; 5] =
+        [EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::SlowSyscall, EventKind::Connection];
 
     /// Stable lower-case name, used in logs and self-metrics.
     #[must_use]
@@ -37,6 +41,7 @@ impl EventKind {
             EventKind::Fork => "fork",
             EventKind::Exit => "exit",
             EventKind::SlowSyscall => "slow_syscall",
+            EventKind::Connection => "connection",
         }
     }
 }
@@ -54,6 +59,7 @@ impl TryFrom<u32> for EventKind {
             2 => Ok(EventKind::Fork),
             3 => Ok(EventKind::Exit),
             4 => Ok(EventKind::SlowSyscall),
+            40 => Ok(EventKind::Connection),
             other => Err(UnknownKind(other)),
         }
     }

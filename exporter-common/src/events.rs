@@ -1,10 +1,12 @@
 //! Payloads of the ring-buffer records, one module per event.
 
+pub mod conn;
 pub mod exec;
 pub mod exit;
 pub mod fork;
 pub mod slow;
 
+pub use conn::{ConnData, ConnEvent};
 pub use exec::{ExecData, ExecEvent};
 pub use exit::{ExitData, ExitEvent};
 pub use fork::{ForkData, ForkEvent};

@@ -74,13 +74,49 @@ pub struct SlowSpec {
     pub threshold_ns: u64,
     /// `SLOW_TARGET_*`.
     pub target: u32,
-    /// Reserved, zero.
-    pub reserved: u32,
+    /// `CONN_ROLE_*`: the call's part in connection tracking.
+    pub conn_role: u32,
 }
 
 impl SlowSpec {
-    pub const OFF: SlowSpec = SlowSpec { threshold_ns: 0, target: 0, reserved: 0 };
+    pub const OFF: SlowSpec = SlowSpec { threshold_ns: 0, target: 0, conn_role: 0 };
 }
+
+/// Not part of connection tracking.
+pub const CONN_ROLE_NONE: u32 = 0;
+/// `connect(fd, addr, len)`.
+pub const CONN_ROLE_CONNECT: u32 = 1;
+/// `accept(fd, addr, lenp)` / `accept4`.
+pub const CONN_ROLE_ACCEPT: u32 = 2;
+/// `close(fd)`.
+pub const CONN_ROLE_CLOSE: u32 = 3;
+/// Writes to `fd` (return value = bytes).
+pub const CONN_ROLE_SEND: u32 = 4;
+/// Reads from `fd` (return value = bytes).
+pub const CONN_ROLE_RECV: u32 = 5;
+
+/// Tracked connections at once (LRU: those of processes that died without
+/// closing age out).
+pub const CONNS_MAX_ENTRIES: u32 = 16_384;
+
+/// Key of `CONNS`.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConnKey {
+    pub tgid: u32,
+    pub fd: u32,
+}
+
+/// Value of `CONNS`: bytes moved so far.
+#[repr(C)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ConnBytes {
+    pub sent: u64,
+    pub received: u64,
+}
+
+const _: () = assert!(size_of::<ConnKey>() == 8);
+const _: () = assert!(size_of::<ConnBytes>() == 16);
 
 /// Value of the per-thread `INFLIGHT` map: when the current syscall began.
 #[repr(C)]

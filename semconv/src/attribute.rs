@@ -1,6 +1,10 @@
 //! Attribute keys.
 
 pub use opentelemetry_semantic_conventions::attribute::{
+    CLIENT_ADDRESS, CLIENT_PORT, ERROR_TYPE, FILE_PATH, NETWORK_PEER_ADDRESS, NETWORK_PEER_PORT, NETWORK_TYPE,
+    PROCESS_EXIT_CODE, SERVER_ADDRESS, SERVER_PORT,
+};
+pub use opentelemetry_semantic_conventions::attribute::{
     CONTAINER_ID, CONTAINER_RUNTIME_NAME, HOST_ARCH, HOST_ID, HOST_NAME, K8S_POD_UID, OS_TYPE, PROCESS_COMMAND,
     PROCESS_COMMAND_ARGS, PROCESS_EXECUTABLE_NAME, PROCESS_EXECUTABLE_PATH, PROCESS_PARENT_PID, PROCESS_PID,
     PROCESS_REAL_USER_ID, PROCESS_USER_ID,
@@ -10,9 +14,6 @@ pub use opentelemetry_semantic_conventions::attribute::{
     K8S_DAEMONSET_NAME, K8S_DAEMONSET_UID, K8S_DEPLOYMENT_NAME, K8S_JOB_NAME, K8S_JOB_UID, K8S_NAMESPACE_NAME,
     K8S_NODE_NAME, K8S_POD_NAME, K8S_POD_START_TIME, K8S_REPLICASET_NAME, K8S_REPLICASET_UID, K8S_STATEFULSET_NAME,
     K8S_STATEFULSET_UID,
-};
-pub use opentelemetry_semantic_conventions::attribute::{
-    ERROR_TYPE, FILE_PATH, NETWORK_PEER_ADDRESS, NETWORK_PEER_PORT, PROCESS_EXIT_CODE,
 };
 pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
 
@@ -93,6 +94,18 @@ pub const SYSCALL_NAME: &str = "sysotel.syscall.name";
 /// `0`, `3`, `-2`
 pub const SYSCALL_RETURN: &str = "sysotel.syscall.return";
 
+/// Bytes written on a connection's descriptor, counted in the kernel.
+///
+/// # Examples
+/// `512`
+pub const CONNECTION_SENT_BYTES: &str = "sysotel.connection.sent_bytes";
+
+/// Bytes read from a connection's descriptor, counted in the kernel.
+///
+/// # Examples
+/// `2048`
+pub const CONNECTION_RECEIVED_BYTES: &str = "sysotel.connection.received_bytes";
+
 /// Why the agent lost an event or record.
 ///
 /// # Examples
@@ -169,4 +182,11 @@ pub const ALL: &[&str] = &[
     FILE_PATH,
     NETWORK_PEER_ADDRESS,
     NETWORK_PEER_PORT,
+    NETWORK_TYPE,
+    SERVER_ADDRESS,
+    SERVER_PORT,
+    CLIENT_ADDRESS,
+    CLIENT_PORT,
+    CONNECTION_SENT_BYTES,
+    CONNECTION_RECEIVED_BYTES,
 ];

@@ -10,7 +10,9 @@
 use std::{collections::HashMap, time::Duration};
 
 use exporter_common::syscalls::{
-    SLOW_SPECS_MAX, SLOW_TARGET_NONE, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, SlowSpec,
+    CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
+    SLOW_SPECS_MAX, SLOW_TARGET_NONE, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1,
+    SlowSpec,
 };
 use thiserror::Error;
 
@@ -112,6 +114,18 @@ fn nr_of(name: &str) -> Option<u32> {
     name.parse::<syscalls::Sysno>().ok().map(|s| s.id() as u32)
 }
 
+/// The call's part in connection tracking.
+fn conn_role_of(name: &str) -> u32 {
+    match name {
+        "connect" => CONN_ROLE_CONNECT,
+        "accept" | "accept4" => CONN_ROLE_ACCEPT,
+        "close" => CONN_ROLE_CLOSE,
+        "write" | "writev" | "sendto" | "sendmsg" => CONN_ROLE_SEND,
+        "read" | "readv" | "recvfrom" | "recvmsg" => CONN_ROLE_RECV,
+        _ => CONN_ROLE_NONE,
+    }
+}
+
 /// Which argument holds the call's target.
 fn target_of(name: &str) -> u32 {
     match name {
@@ -130,9 +144,10 @@ fn target_of(name: &str) -> u32 {
 
 impl SlowThresholds {
     /// The kernel table: `(nr, spec)` for every syscall number below
-    /// [`SLOW_SPECS_MAX`] that has a threshold.
+    /// [`SLOW_SPECS_MAX`] that has a threshold or, with `connections`, a part
+    /// in connection tracking.
     #[must_use]
-    pub fn kernel_specs(&self) -> Vec<(u32, SlowSpec)> {
+    pub fn kernel_specs(&self, connections: bool) -> Vec<(u32, SlowSpec)> {
         (0..SLOW_SPECS_MAX)
             .filter_map(|nr| {
                 let name = syscalls::Sysno::new(nr as usize)?.name();
@@ -140,9 +155,11 @@ impl SlowThresholds {
                     Some(d) => *d,
                     None if WAITING.contains(&name) => None,
                     None => self.default,
-                }?;
-                let ns = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-                Some((nr, SlowSpec { threshold_ns: ns, target: target_of(name), reserved: 0 }))
+                };
+                let threshold_ns = d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+                let conn_role = if connections { conn_role_of(name) } else { CONN_ROLE_NONE };
+                (threshold_ns != 0 || conn_role != CONN_ROLE_NONE)
+                    .then(|| (nr, SlowSpec { threshold_ns, target: target_of(name), conn_role }))
             })
             .collect()
     }
@@ -154,7 +171,7 @@ mod tests {
 
     fn spec_for(t: &SlowThresholds, name: &str) -> Option<SlowSpec> {
         let nr = nr_of(name).unwrap();
-        t.kernel_specs().into_iter().find(|(n, _)| *n == nr).map(|(_, s)| s)
+        t.kernel_specs(false).into_iter().find(|(n, _)| *n == nr).map(|(_, s)| s)
     }
 
     #[test]
@@ -177,5 +194,15 @@ mod tests {
         assert!(matches!(parse_slow("read"), Err(SlowConfigError::Syntax(_))));
         assert!(matches!(parse_slow("read=soon"), Err(SlowConfigError::Duration { .. })));
         assert_eq!(parse_slow("").unwrap(), SlowThresholds::default());
+    }
+
+    #[test]
+    fn connection_roles_ride_along() {
+        let t = parse_slow("default=off").unwrap();
+        assert!(t.kernel_specs(false).is_empty());
+        let specs = t.kernel_specs(true);
+        let close = nr_of("close").unwrap();
+        let s = specs.iter().find(|(n, _)| *n == close).unwrap().1;
+        assert_eq!((s.threshold_ns, s.conn_role), (0, CONN_ROLE_CLOSE));
     }
 }

@@ -6,6 +6,7 @@
 //! kind's layout and every length field against its buffer. It never panics
 //! on any input; `tests` and the property test exercise that.
 
+mod conn;
 mod error;
 pub(crate) mod exec;
 mod header;
@@ -14,6 +15,7 @@ mod slow;
 #[cfg(test)]
 mod tests;
 
+pub use conn::{ConnEvent, ConnOp};
 pub use error::DecodeError;
 pub use exec::ExecEvent;
 pub use header::Header;
@@ -29,6 +31,7 @@ pub enum Event {
     Fork(ForkEvent),
     Exit(ExitEvent),
     SlowSyscall(SlowSyscallEvent),
+    Connection(ConnEvent),
 }
 
 impl Event {
@@ -40,6 +43,7 @@ impl Event {
             Event::Fork(e) => &e.header,
             Event::Exit(e) => &e.header,
             Event::SlowSyscall(e) => &e.header,
+            Event::Connection(e) => &e.header,
         }
     }
 
@@ -51,6 +55,7 @@ impl Event {
             Event::Fork(_) => EventKind::Fork,
             Event::Exit(_) => EventKind::Exit,
             Event::SlowSyscall(_) => EventKind::SlowSyscall,
+            Event::Connection(_) => EventKind::Connection,
         }
     }
 }
@@ -70,6 +75,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, DecodeError> {
         EventKind::Fork => lifecycle::decode_fork(bytes, &raw, header).map(Event::Fork),
         EventKind::Exit => lifecycle::decode_exit(bytes, &raw, header).map(Event::Exit),
         EventKind::SlowSyscall => slow::decode(bytes, &raw, header).map(Event::SlowSyscall),
+        EventKind::Connection => conn::decode(bytes, &raw, header).map(Event::Connection),
     }
 }
 
@@ -96,6 +102,7 @@ unsafe impl Pod for exporter_common::events::ExecData {}
 unsafe impl Pod for exporter_common::events::ForkData {}
 unsafe impl Pod for exporter_common::events::ExitData {}
 unsafe impl Pod for exporter_common::events::SlowSyscallData {}
+unsafe impl Pod for exporter_common::events::ConnData {}
 
 /// Copies a `T` out of `bytes` at `offset` after checking the length.
 fn read_pod<T: Pod>(bytes: &[u8], offset: usize) -> Result<T, DecodeError> {

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use opentelemetry::{
     InstrumentationScope,
-    trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceState},
+    trace::{SpanContext, SpanId, Status, TraceFlags, TraceState},
 };
 use opentelemetry_otlp::{SpanExporter, WithExportConfig as _};
 use opentelemetry_sdk::{
@@ -121,7 +121,7 @@ fn span_data(s: SpanRecord, scope: &InstrumentationScope) -> SpanData {
         ),
         parent_span_id: s.parent.unwrap_or(SpanId::INVALID),
         parent_span_is_remote: false,
-        span_kind: SpanKind::Internal,
+        span_kind: s.kind,
         name: Cow::Owned(s.name),
         start_time: s.start,
         end_time: s.end,
@@ -169,7 +169,7 @@ pub fn build_span_sink(
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use opentelemetry::trace::TraceId;
+    use opentelemetry::trace::{SpanKind, TraceId};
 
     use super::*;
     use crate::signals::traces::SpanRef;
@@ -180,6 +180,7 @@ mod tests {
         let start = SystemTime::UNIX_EPOCH + Duration::from_secs(10);
         let rec = SpanRecord {
             name: "echo".into(),
+            kind: SpanKind::Internal,
             ids,
             parent: Some(SpanId::from_bytes([3; 8])),
             start,

@@ -11,7 +11,7 @@ use crate::{
         k8s::K8sHandle,
     },
     process::ProcessTable,
-    signals::traces::ProcessSpans,
+    signals::traces::{Connections, ProcessSpans},
 };
 
 /// A container appearing or going away.
@@ -33,6 +33,8 @@ pub(super) struct Enricher {
     pub(super) lifecycle: Vec<Lifecycle>,
     /// Open process and container spans.
     pub(super) spans: ProcessSpans,
+    /// Open connection spans.
+    pub(super) conns: Connections,
 }
 
 impl Enricher {

@@ -35,7 +35,7 @@ use crate::{
     signals::{
         agent_start_log, container_log, exec_log,
         metrics::AgentCounters,
-        traces::{IdSalt, ProcessSpans, process::ExecInfo},
+        traces::{Connections, IdSalt, ProcessSpans, process::ExecInfo},
     },
     source::{ReaderError, SourceCounters, run_reader},
     system,
@@ -147,7 +147,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         slow_specs: if opts.export.traces == crate::config::TracesOutput::Disabled {
             Vec::new()
         } else {
-            opts.slow.kernel_specs()
+            opts.slow.kernel_specs(true)
         },
         ring_bytes: opts.ring_buffer_bytes,
     };
@@ -187,6 +187,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         running: HashMap::new(),
         lifecycle: Vec::new(),
         spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
+        conns: Connections::new(65_536),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -408,6 +409,33 @@ fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &Boo
             summary.logs_emitted += 1;
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
+        Event::Connection(c) => {
+            let time = clock.to_system_time(c.start_ns);
+            match c.op {
+                crate::decode::ConnOp::Close => {
+                    let end = clock.to_system_time(c.start_ns + c.duration_ns);
+                    if let Some(span) = enricher.conns.close(c.header.pid, c.fd, end, c.bytes_sent, c.bytes_received) {
+                        out.spans.emit(span);
+                    }
+                }
+                op => {
+                    let container = enricher.container(&c.header);
+                    let parent = enricher.spans.current(c.header.pid);
+                    let opened = crate::signals::traces::Opened {
+                        pid: c.header.pid,
+                        fd: c.fd,
+                        op,
+                        start: time,
+                        addr: &c.addr,
+                        parent,
+                        container,
+                    };
+                    if let Some(prev) = enricher.conns.open(opened, enricher.spans.salt()) {
+                        out.spans.emit(prev);
+                    }
+                }
+            }
+        }
         Event::SlowSyscall(e) => {
             let container = enricher.container(&e.header);
             let parent = enricher.spans.current(e.header.pid);
@@ -416,6 +444,9 @@ fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &Boo
         Event::Exit(x) => {
             enricher.table.on_exit(&x);
             let time = clock.to_system_time(x.header.ktime_ns);
+            for span in enricher.conns.process_exited(x.header.pid, time) {
+                out.spans.emit(span);
+            }
             if let Some(span) = enricher.spans.on_exit(x.header.pid, time, x.exit_code(), x.signal()) {
                 out.spans.emit(span);
             }
@@ -477,6 +508,7 @@ fn slow_syscall_span(
     };
     crate::signals::traces::SpanRecord {
         name,
+        kind: opentelemetry::trace::SpanKind::Internal,
         ids,
         parent: parent.map(|p| p.span_id),
         start,

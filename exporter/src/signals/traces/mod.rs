@@ -5,10 +5,12 @@
 //! process image and decides where traces start; [`record`] is the
 //! transport-neutral finished span the sinks export.
 
+pub mod conn;
 pub mod ids;
 pub mod process;
 pub mod record;
 
+pub use conn::{Connections, Opened};
 pub use ids::{IdSalt, SpanRef};
 pub use process::ProcessSpans;
 pub use record::SpanRecord;

@@ -138,6 +138,7 @@ impl ProcessSpans {
         let c = self.containers.remove(id)?;
         Some(SpanRecord {
             name: format!("container {}", c.container.short_id()),
+            kind: opentelemetry::trace::SpanKind::Internal,
             ids: c.ids,
             parent: None,
             start: c.start,
@@ -247,6 +248,7 @@ impl ProcessSpans {
 fn finish(o: Open, end: SystemTime, error: Option<String>) -> SpanRecord {
     SpanRecord {
         name: o.name,
+        kind: opentelemetry::trace::SpanKind::Internal,
         ids: o.ids,
         parent: o.parent,
         start: o.start,

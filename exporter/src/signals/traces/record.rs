@@ -2,7 +2,10 @@
 
 use std::{sync::Arc, time::SystemTime};
 
-use opentelemetry::{KeyValue, trace::SpanId};
+use opentelemetry::{
+    KeyValue,
+    trace::{SpanId, SpanKind},
+};
 
 use super::SpanRef;
 use crate::enrich::ContainerIdentity;
@@ -11,6 +14,7 @@ use crate::enrich::ContainerIdentity;
 #[derive(Clone, Debug, PartialEq)]
 pub struct SpanRecord {
     pub name: String,
+    pub kind: SpanKind,
     pub ids: SpanRef,
     /// `None` for a trace root.
     pub parent: Option<SpanId>,
