@@ -8,15 +8,31 @@
 
 use thiserror::Error;
 
+/// An OTLP/JSON lines file (shared by the sinks of one signal).
+pub type OutputFile = std::sync::Arc<crate::export::otlp_file::JsonLinesFile>;
+
 /// Where log records go.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum LogsOutput {
     /// One readable line per event on stdout (the default without a collector).
     Terminal,
     /// OTLP to a collector.
     Otlp(Protocol),
+    /// OTLP/JSON lines in `<SYSOTEL_OUTPUT_DIR>/logs.jsonl`.
+    File(OutputFile),
     /// Nowhere (`OTEL_LOGS_EXPORTER=none` or `OTEL_SDK_DISABLED=true`).
     Disabled,
+}
+
+impl PartialEq for LogsOutput {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Otlp(a), Self::Otlp(b)) => a == b,
+            (Self::File(a), Self::File(b)) => a.path() == b.path(),
+            (Self::Terminal, Self::Terminal) | (Self::Disabled, Self::Disabled) => true,
+            _ => false,
+        }
+    }
 }
 
 /// OTLP transport.
@@ -39,34 +55,61 @@ impl Protocol {
     }
 }
 
-#[derive(Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("{var}={value:?} is not valid: expected one of {expected}")]
     Invalid { var: &'static str, value: String, expected: &'static str },
+    #[error("SYSOTEL_OUTPUT_DIR: {0}")]
+    OutputFile(#[from] crate::export::otlp_file::FileError),
 }
 
 /// Where spans go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum TracesOutput {
     Otlp(Protocol),
+    /// OTLP/JSON lines in `<SYSOTEL_OUTPUT_DIR>/traces.jsonl`.
+    File(OutputFile),
     /// One line per span on stdout.
     Console,
     Disabled,
 }
 
+impl PartialEq for TracesOutput {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Otlp(a), Self::Otlp(b)) => a == b,
+            (Self::File(a), Self::File(b)) => a.path() == b.path(),
+            (Self::Console, Self::Console) | (Self::Disabled, Self::Disabled) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Where metrics go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum MetricsOutput {
     /// OTLP to a collector (transport settings from the `OTEL_EXPORTER_OTLP_*` variables).
     Otlp,
+    /// OTLP/JSON lines in `<SYSOTEL_OUTPUT_DIR>/metrics.jsonl`.
+    File(OutputFile),
     /// A summary line per resource on stdout each interval.
     Console,
     /// Not collected: the syscall programs are not even attached.
     Disabled,
 }
 
+impl PartialEq for MetricsOutput {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::File(a), Self::File(b)) => a.path() == b.path(),
+            (Self::Otlp, Self::Otlp) | (Self::Console, Self::Console) | (Self::Disabled, Self::Disabled) => true,
+            _ => false,
+        }
+    }
+}
+
 /// Settings of the export pipelines.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExportConfig {
     pub logs: LogsOutput,
     /// The endpoint in effect, for messages (the SDK reads it itself).
@@ -114,11 +157,30 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
             metric_interval,
         });
     }
+    // Without a collector, SYSOTEL_OUTPUT_DIR sends every signal to OTLP/JSON
+    // files there instead of the terminal.
+    let no_endpoint = endpoint.is_none()
+        && get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT").is_none()
+        && get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_none();
+    let files: Option<[OutputFile; 3]> = match get("SYSOTEL_OUTPUT_DIR").filter(|_| no_endpoint) {
+        Some(dir) => {
+            let open = |name: &str| {
+                crate::export::otlp_file::JsonLinesFile::open(std::path::Path::new(&dir).join(name))
+                    .map(std::sync::Arc::new)
+            };
+            Some([open("logs.jsonl")?, open("traces.jsonl")?, open("metrics.jsonl")?])
+        }
+        None => None,
+    };
     let traces_endpoint =
         get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() || get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
     let traces = match get("OTEL_TRACES_EXPORTER").map(|v| v.to_ascii_lowercase()).as_deref() {
         None if traces_endpoint => TracesOutput::Otlp(protocol_for("TRACES", &get)?),
-        None | Some("none") => TracesOutput::Disabled,
+        None => match &files {
+            Some(f) => TracesOutput::File(f[1].clone()),
+            None => TracesOutput::Disabled,
+        },
+        Some("none") => TracesOutput::Disabled,
         Some("otlp") => TracesOutput::Otlp(protocol_for("TRACES", &get)?),
         Some("console") => TracesOutput::Console,
         Some(other) => {
@@ -133,7 +195,11 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
         get("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() || get("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT").is_some();
     let metrics = match get("OTEL_METRICS_EXPORTER").map(|v| v.to_ascii_lowercase()).as_deref() {
         None if any_endpoint => MetricsOutput::Otlp,
-        None | Some("none") => MetricsOutput::Disabled,
+        None => match &files {
+            Some(f) => MetricsOutput::File(f[2].clone()),
+            None => MetricsOutput::Disabled,
+        },
+        Some("none") => MetricsOutput::Disabled,
         Some("otlp") => MetricsOutput::Otlp,
         Some("console") => MetricsOutput::Console,
         Some(other) => {
@@ -149,8 +215,18 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
         None => "console".to_string(),
         Some(v) => v,
     };
-    let logs = match exporter.as_str() {
-        "otlp" => LogsOutput::Otlp(protocol_for("LOGS", &get)?),
+    let logs = match (exporter.as_str(), &files) {
+        ("console", Some(f)) if get("OTEL_LOGS_EXPORTER").is_none() => LogsOutput::File(f[0].clone()),
+        (other, _) => logs_output(other, &get)?,
+    };
+
+    Ok(ExportConfig { logs, logs_endpoint: endpoint, metrics, traces, metric_interval })
+}
+
+/// The logs output an `OTEL_LOGS_EXPORTER` value names.
+fn logs_output(value: &str, get: &dyn Fn(&str) -> Option<String>) -> Result<LogsOutput, ConfigError> {
+    Ok(match value {
+        "otlp" => LogsOutput::Otlp(protocol_for("LOGS", get)?),
         "console" => LogsOutput::Terminal,
         "none" => LogsOutput::Disabled,
         other => {
@@ -160,8 +236,7 @@ pub fn export_config(var: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfi
                 expected: "otlp, console, none",
             });
         }
-    };
-    Ok(ExportConfig { logs, logs_endpoint: endpoint, metrics, traces, metric_interval })
+    })
 }
 
 /// The protocol of one signal (`LOGS`, `TRACES`): its own variable, then the

@@ -7,16 +7,18 @@
 
 mod observed;
 mod otlp;
+pub mod otlp_file;
 pub mod otlp_wire;
 pub mod per_resource;
 mod resource;
+pub mod sdk_tls;
 mod spans;
 mod terminal;
 
 pub use observed::{ExportStats, Observed};
 pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};
 
-pub use otlp::{OtlpLogSink, OtlpSetupError};
+pub use otlp::{Destination, OtlpLogSink, OtlpSetupError};
 pub use resource::agent_resource;
 pub use terminal::{TerminalSink, format_line};
 
@@ -58,8 +60,13 @@ pub fn build_log_sink(
     Ok(match output {
         LogsOutput::Terminal => Box::new(TerminalSink::new(std::io::stdout())),
         LogsOutput::Otlp(protocol) => {
-            Box::new(OtlpLogSink::new(*protocol, agent_resource(proc_root), Arc::clone(stats))?)
+            Box::new(OtlpLogSink::new(Destination::Otlp(*protocol), agent_resource(proc_root), Arc::clone(stats))?)
         }
+        LogsOutput::File(file) => Box::new(OtlpLogSink::new(
+            Destination::File(Arc::clone(file)),
+            agent_resource(proc_root),
+            Arc::clone(stats),
+        )?),
         LogsOutput::Disabled => Box::new(NullSink),
     })
 }

@@ -10,7 +10,6 @@ use opentelemetry::{
     logs::{LogRecord as _, Logger as _, LoggerProvider as _},
     trace::TraceFlags,
 };
-use opentelemetry_otlp::{LogExporter, WithExportConfig as _};
 use opentelemetry_sdk::{
     Resource,
     logs::{SdkLogger, SdkLoggerProvider},
@@ -24,11 +23,31 @@ use super::{
 use crate::{config::Protocol, signals::LogEvent};
 
 #[derive(Debug, Error)]
-#[error("cannot build the OTLP {protocol} log exporter: {source}")]
+#[error("cannot build the {protocol} exporter: {source}")]
 pub struct OtlpSetupError {
     pub protocol: &'static str,
     #[source]
-    pub source: opentelemetry_otlp::ExporterBuildError,
+    pub source: super::sdk_tls::SdkTlsError,
+}
+
+/// Where a provider's exporter sends records.
+#[derive(Clone)]
+pub enum Destination {
+    /// A collector, with TLS from the `OTEL_EXPORTER_OTLP_*CERTIFICATE` variables.
+    Otlp(Protocol),
+    /// OTLP/JSON lines in a file (the collector's `otlpjsonfile` format).
+    File(Arc<super::otlp_file::JsonLinesFile>),
+}
+
+impl Destination {
+    /// Name for messages.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Destination::Otlp(p) => p.as_str(),
+            Destination::File(_) => "otlp-json file",
+        }
+    }
 }
 
 /// A logger provider and its logger.
@@ -46,7 +65,7 @@ impl Provider for LogProvider {
 /// Emits through SDK logger providers, one per resource (see
 /// [`super::per_resource`]).
 pub struct OtlpLogSink {
-    protocol: Protocol,
+    destination: Destination,
     stats: Arc<ExportStats>,
     providers: PerResource<LogProvider>,
 }
@@ -59,10 +78,10 @@ impl OtlpLogSink {
     ///
     /// # Errors
     /// [`OtlpSetupError`] when the exporter cannot be built.
-    pub fn new(protocol: Protocol, resource: Resource, stats: Arc<ExportStats>) -> Result<Self, OtlpSetupError> {
+    pub fn new(destination: Destination, resource: Resource, stats: Arc<ExportStats>) -> Result<Self, OtlpSetupError> {
         let base: Vec<KeyValue> = resource.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
-        let host = build_provider(protocol, resource, &stats)?;
-        Ok(Self { protocol, stats, providers: PerResource::new(host, base) })
+        let host = build_provider(&destination, resource, &stats)?;
+        Ok(Self { destination, stats, providers: PerResource::new(host, base) })
     }
 
     /// Number of live container providers.
@@ -73,36 +92,31 @@ impl OtlpLogSink {
 }
 
 fn build_provider(
-    protocol: Protocol,
+    destination: &Destination,
     resource: Resource,
     stats: &Arc<ExportStats>,
 ) -> Result<LogProvider, OtlpSetupError> {
-    let err = |source| OtlpSetupError { protocol: protocol.as_str(), source };
-    let exporter = match protocol {
-        Protocol::Grpc => LogExporter::builder().with_tonic().build().map_err(err)?,
-        Protocol::HttpProtobuf => LogExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-            .build()
-            .map_err(err)?,
-        Protocol::HttpJson => LogExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpJson)
-            .build()
-            .map_err(err)?,
+    let builder = SdkLoggerProvider::builder().with_resource(resource);
+    let provider = match destination {
+        Destination::Otlp(protocol) => {
+            let exporter = super::sdk_tls::log_exporter(*protocol)
+                .map_err(|source| OtlpSetupError { protocol: protocol.as_str(), source })?;
+            builder.with_batch_exporter(Observed::new(exporter, Arc::clone(stats))).build()
+        }
+        Destination::File(file) => {
+            let exporter = super::otlp_file::FileLogExporter::new(Arc::clone(file));
+            builder.with_batch_exporter(Observed::new(exporter, Arc::clone(stats))).build()
+        }
     };
-    let provider = SdkLoggerProvider::builder()
-        .with_resource(resource)
-        .with_batch_exporter(Observed::new(exporter, Arc::clone(stats)))
-        .build();
     let logger = provider.logger(semconv::SCOPE);
     Ok(LogProvider { provider, logger })
 }
 
 impl LogSink for OtlpLogSink {
     fn emit(&mut self, event: LogEvent) {
-        let (protocol, stats) = (self.protocol, Arc::clone(&self.stats));
-        let Some(p) = self.providers.get(event.container.as_deref(), |r| build_provider(protocol, r, &stats)) else {
+        let (destination, stats) = (self.destination.clone(), Arc::clone(&self.stats));
+        let Some(p) = self.providers.get(event.container.as_deref(), |r| build_provider(&destination, r, &stats))
+        else {
             return;
         };
         let logger = &p.logger;

@@ -7,13 +7,12 @@
 //! no sampler in between. One processor per Resource, like logs (see
 //! [`super::per_resource`]).
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc};
 
 use opentelemetry::{
     InstrumentationScope,
     trace::{SpanContext, SpanId, Status, TraceFlags, TraceState},
 };
-use opentelemetry_otlp::{SpanExporter, WithExportConfig as _};
 use opentelemetry_sdk::{
     Resource,
     trace::{BatchSpanProcessor, SpanData, SpanEvents, SpanLinks, SpanProcessor as _},
@@ -21,9 +20,10 @@ use opentelemetry_sdk::{
 
 use super::{
     OtlpSetupError,
+    otlp::Destination,
     per_resource::{PerResource, Provider},
 };
-use crate::{config::Protocol, signals::traces::SpanRecord};
+use crate::signals::traces::SpanRecord;
 
 /// A destination for finished spans.
 pub trait SpanSink: Send {
@@ -70,27 +70,22 @@ impl Provider for TraceProvider {
 
 /// Spans over OTLP, one batch processor per Resource.
 pub struct OtlpSpanSink {
-    protocol: Protocol,
+    destination: Destination,
     scope: InstrumentationScope,
     providers: PerResource<TraceProvider>,
 }
 
-fn build(protocol: Protocol, resource: &Resource) -> Result<TraceProvider, OtlpSetupError> {
-    let err = |source| OtlpSetupError { protocol: protocol.as_str(), source };
-    let exporter = match protocol {
-        Protocol::Grpc => SpanExporter::builder().with_tonic().build().map_err(err)?,
-        Protocol::HttpProtobuf => SpanExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-            .build()
-            .map_err(err)?,
-        Protocol::HttpJson => SpanExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpJson)
-            .build()
-            .map_err(err)?,
+fn build(destination: &Destination, resource: &Resource) -> Result<TraceProvider, OtlpSetupError> {
+    let mut processor = match destination {
+        Destination::Otlp(protocol) => {
+            let exporter = super::sdk_tls::span_exporter(*protocol)
+                .map_err(|source| OtlpSetupError { protocol: protocol.as_str(), source })?;
+            BatchSpanProcessor::builder(exporter).build()
+        }
+        Destination::File(file) => {
+            BatchSpanProcessor::builder(super::otlp_file::FileSpanExporter::new(Arc::clone(file))).build()
+        }
     };
-    let mut processor = BatchSpanProcessor::builder(exporter).build();
     processor.set_resource(resource);
     Ok(TraceProvider(processor))
 }
@@ -101,11 +96,11 @@ impl OtlpSpanSink {
     ///
     /// # Errors
     /// [`OtlpSetupError`] when the exporter cannot be built.
-    pub fn new(protocol: Protocol, resource: &Resource) -> Result<Self, OtlpSetupError> {
+    pub fn new(destination: Destination, resource: &Resource) -> Result<Self, OtlpSetupError> {
         let base = resource.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())).collect();
-        let host = build(protocol, resource)?;
+        let host = build(&destination, resource)?;
         let scope = InstrumentationScope::builder(semconv::SCOPE).with_version(env!("CARGO_PKG_VERSION")).build();
-        Ok(Self { protocol, scope, providers: PerResource::new(host, base) })
+        Ok(Self { destination, scope, providers: PerResource::new(host, base) })
     }
 }
 
@@ -136,10 +131,10 @@ fn span_data(s: SpanRecord, scope: &InstrumentationScope) -> SpanData {
 
 impl SpanSink for OtlpSpanSink {
     fn emit(&mut self, span: SpanRecord) {
-        let protocol = self.protocol;
+        let destination = self.destination.clone();
         let container = span.container.clone();
         let data = span_data(span, &self.scope);
-        if let Some(p) = self.providers.get(container.as_deref(), |r| build(protocol, &r)) {
+        if let Some(p) = self.providers.get(container.as_deref(), |r| build(&destination, &r)) {
             p.0.on_end(data);
         }
     }
@@ -159,7 +154,8 @@ pub fn build_span_sink(
 ) -> Result<Box<dyn SpanSink>, OtlpSetupError> {
     use crate::config::TracesOutput;
     Ok(match output {
-        TracesOutput::Otlp(p) => Box::new(OtlpSpanSink::new(p, resource)?),
+        TracesOutput::Otlp(p) => Box::new(OtlpSpanSink::new(Destination::Otlp(p), resource)?),
+        TracesOutput::File(file) => Box::new(OtlpSpanSink::new(Destination::File(file), resource)?),
         TracesOutput::Console => Box::new(ConsoleSpanSink),
         TracesOutput::Disabled => Box::new(NullSpanSink),
     })

@@ -127,7 +127,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 
     let export_stats = Arc::new(ExportStats::default());
     let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &opts.proc_root)?;
-    let mut span_sink = export::build_span_sink(opts.export.traces, &export::agent_resource(&opts.proc_root))?;
+    let mut span_sink = export::build_span_sink(opts.export.traces.clone(), &export::agent_resource(&opts.proc_root))?;
     let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
     let health = Arc::new(HealthState::new(observed));
     let _health_task = match opts.health_addr {
@@ -153,8 +153,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     };
     let loaded = bpf::load_and_attach(&resolved, agent_pid, load)?;
     let bpf::Loaded { ebpf, attached, events, stats, syscalls } = loaded;
-    let metrics_out = match opts.export.metrics {
+    let metrics_out = match &opts.export.metrics {
         MetricsOutput::Otlp => Some(MetricsOut::Send(metrics_sender()?)),
+        MetricsOutput::File(file) => Some(MetricsOut::Send(metrics_file(Arc::clone(file)))),
         MetricsOutput::Console => Some(MetricsOut::Console),
         MetricsOutput::Disabled => None,
     };
@@ -207,6 +208,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         LogsOutput::Otlp(p) => {
             format!("OTLP {} {}", p.as_str(), opts.export.logs_endpoint.as_deref().unwrap_or("(default endpoint)"))
         }
+        LogsOutput::File(f) => format!("file {}", f.path().display()),
         LogsOutput::Disabled => "nowhere (disabled)".to_string(),
     };
     tracing::info!(
@@ -349,6 +351,14 @@ fn metrics_sender() -> Result<metrics::SendFn, PipelineError> {
             }
         })
     }))
+}
+
+/// Metrics as OTLP/JSON lines in a file.
+fn metrics_file(file: crate::config::otel_env::OutputFile) -> metrics::SendFn {
+    Arc::new(move |req| {
+        let file = Arc::clone(&file);
+        Box::pin(async move { export::otlp_file::write_metrics(&file, &req).map(|()| 0).map_err(|e| e.to_string()) })
+    })
 }
 
 /// The agent's self-metric totals right now.

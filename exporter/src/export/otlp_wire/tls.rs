@@ -99,6 +99,18 @@ impl TlsMaterial {
     }
 }
 
+impl TlsFiles {
+    /// Reads the files into tonic settings, for the SDK exporters (`export::sdk_tls`).
+    pub(crate) fn load_tonic(&self) -> Result<ClientTlsConfig, BuildError> {
+        Ok(TlsMaterial::load(self)?.tonic())
+    }
+
+    /// Reads the files into a rustls config, for the SDK exporters (`export::sdk_tls`).
+    pub(crate) fn load_rustls(&self) -> Result<ClientConfig, BuildError> {
+        TlsMaterial::load(self)?.rustls()
+    }
+}
+
 fn read(file: &EnvPath) -> Result<Vec<u8>, BuildError> {
     std::fs::read(&file.path).map_err(|source| BuildError::ReadFile {
         var: file.var.clone(),

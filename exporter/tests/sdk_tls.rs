@@ -1,0 +1,383 @@
+//! `sysotel::export::sdk_tls` end to end: SDK log exporters built with the
+//! TLS variables, a batch processor exporting from its own thread, and
+//! in-process collectors on 127.0.0.1 (a tonic `LogsService` and a hyper
+//! HTTP/1 server, both with TLS, optionally requiring a client certificate).
+//! Variables come from a map; the process environment is not touched.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
+use hyper_util::rt::TokioIo;
+use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+use opentelemetry_proto::tonic::{
+    collector::logs::v1::{
+        ExportLogsServiceRequest, ExportLogsServiceResponse,
+        logs_service_server::{LogsService, LogsServiceServer},
+    },
+    common::v1::any_value,
+};
+use opentelemetry_sdk::logs::SdkLoggerProvider;
+use prost::Message as _;
+use sysotel::{
+    config::Protocol,
+    export::{
+        otlp_wire::Signal,
+        sdk_tls::{SdkTlsError, http_client_with, log_exporter_with, span_exporter_with, tonic_tls_with},
+    },
+};
+use tokio::net::TcpListener;
+use tonic::{
+    Status,
+    transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming},
+};
+
+// ---------------------------------------------------------------- certificates
+
+struct Pki {
+    _dir: tempfile::TempDir,
+    ca: PathBuf,
+    client_cert: PathBuf,
+    client_key: PathBuf,
+    ca_pem: String,
+    server_cert_pem: String,
+    server_key_pem: String,
+}
+
+impl Pki {
+    /// A CA, a server certificate for 127.0.0.1/localhost and a client
+    /// certificate, all signed by the CA; PEM files in a temporary directory.
+    fn new() -> Pki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+            KeyUsagePurpose,
+        };
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(DnType::CommonName, "sysotel test CA");
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose| {
+            let key = KeyPair::generate().unwrap();
+            let mut params = CertificateParams::new(names).unwrap();
+            params.extended_key_usages = vec![usage];
+            let cert = params.signed_by(&key, &issuer).unwrap();
+            (cert.pem(), key.serialize_pem())
+        };
+        let (server_cert_pem, server_key_pem) =
+            leaf(vec!["127.0.0.1".into(), "localhost".into()], ExtendedKeyUsagePurpose::ServerAuth);
+        let (client_cert_pem, client_key_pem) = leaf(vec!["sysotel-agent".into()], ExtendedKeyUsagePurpose::ClientAuth);
+
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, pem: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, pem).unwrap();
+            path
+        };
+        let ca_pem = ca_cert.pem();
+        Pki {
+            ca: write("ca.pem", &ca_pem),
+            client_cert: write("client.pem", &client_cert_pem),
+            client_key: write("client.key", &client_key_pem),
+            _dir: dir,
+            ca_pem,
+            server_cert_pem,
+            server_key_pem,
+        }
+    }
+
+    fn tonic_server(&self, require_client_cert: bool) -> ServerTlsConfig {
+        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&self.server_cert_pem, &self.server_key_pem));
+        if require_client_cert { tls.client_ca_root(Certificate::from_pem(&self.ca_pem)) } else { tls }
+    }
+
+    fn rustls_server(&self, require_client_cert: bool) -> tokio_rustls::TlsAcceptor {
+        use tokio_rustls::rustls::{
+            RootCertStore, ServerConfig,
+            pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
+            server::WebPkiClientVerifier,
+        };
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let chain = CertificateDer::pem_slice_iter(self.server_cert_pem.as_bytes()).map(Result::unwrap).collect();
+        let key = PrivateKeyDer::from_pem_slice(self.server_key_pem.as_bytes()).unwrap();
+        let builder = ServerConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions();
+        let builder = builder.unwrap();
+        let config = if require_client_cert {
+            let mut roots = RootCertStore::empty();
+            roots.add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap()).unwrap();
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
+            builder.with_client_cert_verifier(verifier).with_single_cert(chain, key).unwrap()
+        } else {
+            builder.with_no_client_auth().with_single_cert(chain, key).unwrap()
+        };
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    }
+}
+
+fn path(p: &Path) -> String {
+    p.to_str().unwrap().to_string()
+}
+
+/// Variables as `(name, value)` pairs, looked up without the process environment.
+struct Vars(HashMap<String, String>);
+
+impl Vars {
+    fn new(pairs: &[(&str, String)]) -> Vars {
+        Vars(pairs.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect())
+    }
+
+    fn get(&self, k: &str) -> Option<String> {
+        self.0.get(k).cloned()
+    }
+}
+
+// ---------------------------------------------------------------- collectors
+
+/// Log bodies (string values) of the received requests.
+#[derive(Default)]
+struct Received {
+    requests: Mutex<Vec<(String, ExportLogsServiceRequest)>>,
+}
+
+impl Received {
+    fn bodies(&self) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        let records = requests.iter().flat_map(|(_, r)| &r.resource_logs).flat_map(|r| &r.scope_logs);
+        records
+            .flat_map(|s| &s.log_records)
+            .filter_map(|l| match l.body.as_ref()?.value.as_ref()? {
+                any_value::Value::StringValue(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn paths(&self) -> Vec<String> {
+        self.requests.lock().unwrap().iter().map(|(p, _)| p.clone()).collect()
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for Received {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportLogsServiceRequest>,
+    ) -> Result<tonic::Response<ExportLogsServiceResponse>, Status> {
+        self.requests.lock().unwrap().push(("grpc".into(), request.into_inner()));
+        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+    }
+}
+
+async fn grpc_collector(tls: ServerTlsConfig) -> (SocketAddr, Arc<Received>) {
+    let received = Arc::new(Received::default());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router =
+        Server::builder().tls_config(tls).unwrap().add_service(LogsServiceServer::from_arc(Arc::clone(&received)));
+    tokio::spawn(router.serve_with_incoming(TcpIncoming::from(listener)));
+    (addr, received)
+}
+
+/// OTLP/HTTP (binary protobuf) over TLS.
+async fn http_collector(tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, Arc<Received>) {
+    let received = Arc::new(Received::default());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shared = Arc::clone(&received);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let (received, tls) = (Arc::clone(&shared), tls.clone());
+            tokio::spawn(async move {
+                let service = service_fn(move |req: Request<Incoming>| {
+                    let received = Arc::clone(&received);
+                    async move {
+                        let path = req.uri().path().to_string();
+                        let body = req.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+                        let decoded = ExportLogsServiceRequest::decode(body).unwrap_or_default();
+                        received.requests.lock().unwrap().push((path, decoded));
+                        let answer = ExportLogsServiceResponse::default().encode_to_vec();
+                        Response::builder()
+                            .header("content-type", "application/x-protobuf")
+                            .body(Full::new(Bytes::from(answer)))
+                    }
+                });
+                if let Ok(stream) = tls.accept(socket).await {
+                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                }
+            });
+        }
+    });
+    (addr, received)
+}
+
+// ---------------------------------------------------------------- SDK side
+
+/// Builds the log exporter from `vars`, emits `body` through a batch
+/// processor and flushes. Blocking: run it off the Tokio workers.
+/// `Err` when the exporter cannot be built; else whether the flush succeeded.
+fn emit(protocol: Protocol, vars: &Vars, body: &'static str) -> Result<bool, SdkTlsError> {
+    let exporter = log_exporter_with(protocol, &|k| vars.get(k))?;
+    let provider = SdkLoggerProvider::builder().with_batch_exporter(exporter).build();
+    let logger = provider.logger("sdk_tls_test");
+    let mut record = logger.create_log_record();
+    record.set_body(body.into());
+    logger.emit(record);
+    let flushed = provider.force_flush();
+    let _ = provider.shutdown();
+    Ok(flushed.is_ok())
+}
+
+async fn emit_off_runtime(protocol: Protocol, vars: Vars, body: &'static str) -> Result<bool, SdkTlsError> {
+    tokio::task::spawn_blocking(move || emit(protocol, &vars, body)).await.unwrap()
+}
+
+// ---------------------------------------------------------------- gRPC
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_trusts_the_ca_from_the_variables() {
+    let pki = Pki::new();
+    let (addr, received) = grpc_collector(pki.tonic_server(false)).await;
+    let endpoint = format!("https://localhost:{}", addr.port());
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+    ]);
+    assert!(emit_off_runtime(Protocol::Grpc, vars, "grpc-ca").await.unwrap());
+    assert_eq!(received.bodies(), ["grpc-ca"]);
+
+    // Without the CA the server is not trusted (system roots), nothing arrives.
+    let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint)]);
+    let outcome = emit_off_runtime(Protocol::Grpc, vars, "grpc-no-ca").await;
+    assert!(!matches!(outcome, Ok(true)), "{outcome:?}");
+    assert_eq!(received.bodies(), ["grpc-ca"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_presents_the_client_certificate() {
+    let pki = Pki::new();
+    let (addr, received) = grpc_collector(pki.tonic_server(true)).await;
+    let endpoint = format!("https://{addr}");
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()), // the caller's protocol wins
+        ("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", path(&pki.client_key)),
+    ]);
+    assert!(emit_off_runtime(Protocol::Grpc, vars, "grpc-mtls").await.unwrap());
+    assert_eq!(received.bodies(), ["grpc-mtls"]);
+
+    // The CA alone: the server refuses the handshake.
+    let vars =
+        Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca))]);
+    assert!(!emit_off_runtime(Protocol::Grpc, vars, "grpc-no-identity").await.unwrap());
+    assert_eq!(received.bodies(), ["grpc-mtls"]);
+}
+
+// ---------------------------------------------------------------- HTTP
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_trusts_the_ca_from_the_variables() {
+    let pki = Pki::new();
+    let (addr, received) = http_collector(pki.rustls_server(false)).await;
+    let endpoint = format!("https://{addr}");
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000".into()),
+    ]);
+    assert!(emit_off_runtime(Protocol::HttpProtobuf, vars, "http-ca").await.unwrap());
+    assert_eq!(received.bodies(), ["http-ca"]);
+    assert_eq!(received.paths(), ["/v1/logs"]);
+
+    let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000".into())]);
+    assert!(!emit_off_runtime(Protocol::HttpProtobuf, vars, "http-no-ca").await.unwrap());
+    assert_eq!(received.bodies(), ["http-ca"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_presents_the_client_certificate() {
+    let pki = Pki::new();
+    let (addr, received) = http_collector(pki.rustls_server(true)).await;
+    let endpoint = format!("https://localhost:{}/custom/logs", addr.port());
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", path(&pki.client_key)),
+    ]);
+    assert!(emit_off_runtime(Protocol::HttpProtobuf, vars, "http-mtls").await.unwrap());
+    assert_eq!(received.bodies(), ["http-mtls"]);
+    assert_eq!(received.paths(), ["/custom/logs"]);
+
+    let vars =
+        Vars::new(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca))]);
+    assert!(!emit_off_runtime(Protocol::HttpProtobuf, vars, "http-no-identity").await.unwrap());
+    assert_eq!(received.bodies(), ["http-mtls"]);
+}
+
+/// Built with no Tokio runtime anywhere in sight: the client starts its own.
+#[test]
+fn http_client_works_without_a_runtime() {
+    let server_rt = tokio::runtime::Runtime::new().unwrap();
+    let pki = Pki::new();
+    let (addr, received) = server_rt.block_on(http_collector(pki.rustls_server(false)));
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("https://{addr}")),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+    ]);
+    assert!(tokio::runtime::Handle::try_current().is_err());
+    assert!(emit(Protocol::HttpProtobuf, &vars, "no-runtime").unwrap());
+    assert_eq!(received.bodies(), ["no-runtime"]);
+}
+
+// ---------------------------------------------------------------- building
+
+#[tokio::test]
+async fn plain_http_endpoints_get_no_tls() {
+    let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317".into())]);
+    let lookup = |k: &str| vars.get(k);
+    assert!(tonic_tls_with(Signal::Logs, &lookup).unwrap().is_none());
+    assert!(http_client_with(Signal::Traces, &lookup).unwrap().is_none());
+    assert!(tonic_tls_with(Signal::Logs, &|_| None).unwrap().is_none());
+    // Exporters still build (with the SDK's own transport).
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
+        log_exporter_with(protocol, &lookup).unwrap();
+        span_exporter_with(protocol, &lookup).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn tls_settings_and_file_errors() {
+    let pki = Pki::new();
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://collector:4318/v1/traces".into()),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_CLIENT_KEY", path(&pki.client_key)),
+    ]);
+    let lookup = |k: &str| vars.get(k);
+    assert!(tonic_tls_with(Signal::Traces, &lookup).unwrap().is_some());
+    assert!(http_client_with(Signal::Traces, &lookup).unwrap().is_some());
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
+        span_exporter_with(protocol, &lookup).unwrap();
+    }
+
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317".into()),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "/nonexistent/client.key".into()),
+    ]);
+    let err = log_exporter_with(Protocol::Grpc, &|k| vars.get(k)).unwrap_err();
+    assert!(matches!(err, SdkTlsError::Files(_)), "{err}");
+    assert!(err.to_string().contains("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY"), "{err}");
+}
