@@ -39,6 +39,15 @@ pub fn agent() -> AgentConfig {
     unsafe { core::ptr::read_volatile(&raw const AGENT) }
 }
 
+/// Records how full the ring buffer is after a write (a per-CPU gauge).
+#[inline(always)]
+pub fn note_fill() {
+    const BPF_RB_AVAIL_DATA: u64 = 0;
+    if let Some(slot) = STATS.get_ptr_mut(Stat::RingbufUsedBytes as u32) {
+        unsafe { *slot = EVENTS.query(BPF_RB_AVAIL_DATA) };
+    }
+}
+
 /// Adds one to a per-CPU counter.
 #[inline(always)]
 pub fn count(stat: Stat) {

@@ -38,7 +38,7 @@ use exporter_common::{
 
 use crate::{
     kernel::{read_at, read_ptr},
-    maps::{EVENTS, agent, count, offsets},
+    maps::{EVENTS, agent, count, note_fill, offsets},
 };
 
 /// Fills the common header for the current task.
@@ -160,6 +160,7 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
     }
     entry.submit(0);
     count(Stat::Emitted);
+    note_fill();
     Ok(())
 }
 
@@ -246,6 +247,7 @@ unsafe fn try_fork(ctx: &RawTracePointContext) -> Result<(), i64> {
     }
     entry.submit(0);
     count(Stat::Emitted);
+    note_fill();
     Ok(())
 }
 
@@ -280,5 +282,6 @@ unsafe fn try_exit(ctx: &RawTracePointContext) -> Result<(), i64> {
     }
     entry.submit(0);
     count(Stat::Emitted);
+    note_fill();
     Ok(())
 }

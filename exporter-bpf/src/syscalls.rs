@@ -37,7 +37,7 @@ use exporter_common::{
 
 use crate::{
     kernel::read_at,
-    maps::{EVENTS, agent, count, offsets},
+    maps::{EVENTS, agent, count, note_fill, offsets},
     process::fill_header,
 };
 
@@ -220,6 +220,7 @@ unsafe fn emit_slow(
     }
     entry.submit(0);
     count(Stat::Emitted);
+    note_fill();
     Ok(())
 }
 
@@ -326,5 +327,6 @@ unsafe fn emit_conn(
     }
     entry.submit(0);
     count(Stat::Emitted);
+    note_fill();
     Ok(())
 }

@@ -21,10 +21,13 @@ pub enum Stat {
     SyscallStatsFull = 5,
     /// Errno counts lost because `SYSCALL_ERRNOS` was full.
     SyscallErrnosFull = 6,
+    /// Gauge, not a counter: bytes pending in the ring buffer after this
+    /// CPU's last write (`bpf_ringbuf_query(BPF_RB_AVAIL_DATA)`).
+    RingbufUsedBytes = 7,
 }
 
 /// Number of slots in `STATS`.
-pub const STAT_COUNT: u32 = 7;
+pub const STAT_COUNT: u32 = 8;
 
 impl Stat {
     /// Every slot, in index order.
@@ -36,6 +39,7 @@ impl Stat {
         Stat::KernelReadFailed,
         Stat::SyscallStatsFull,
         Stat::SyscallErrnosFull,
+        Stat::RingbufUsedBytes,
     ];
 
     /// Stable name used as a metric attribute value.
@@ -49,6 +53,7 @@ impl Stat {
             Stat::KernelReadFailed => "kernel_read_failed",
             Stat::SyscallStatsFull => "syscall_stats_full",
             Stat::SyscallErrnosFull => "syscall_errnos_full",
+            Stat::RingbufUsedBytes => "ringbuf_used_bytes",
         }
     }
 }

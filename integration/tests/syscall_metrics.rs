@@ -75,6 +75,13 @@ fn getppid_counts_arrive_per_container_and_host() {
     // The agent's own health travels with the metrics.
     let points = receiver.metric_points();
     assert!(points.iter().any(|p| p.name == "sysotel.agent.events"), "no self-metrics");
+    assert!(points.iter().any(|p| p.name == "sysotel.agent.ringbuf.usage"), "no ring buffer gauge");
+    assert!(
+        points
+            .iter()
+            .any(|p| p.name == "sysotel.agent.exports" && p.attributes.str("sysotel.signal") == Some("traces")),
+        "span exports are counted"
+    );
     assert!(
         points.iter().any(|p| p.name == "sysotel.agent.drops" && p.attributes.str("sysotel.drop.reason") == Some("ringbuf_full")),
         "drop reasons are always reported"

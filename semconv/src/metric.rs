@@ -24,6 +24,18 @@ pub const AGENT_PROCESS_TABLE_SIZE: &str = "sysotel.agent.process_table.size";
 /// cgroups known to the agent (Gauge, `{cgroup}`).
 pub const AGENT_CGROUPS: &str = "sysotel.agent.cgroups";
 
+/// Bytes waiting in the kernel ring buffer when a program last wrote to it
+/// (Gauge, `By`).
+pub const AGENT_RINGBUF_USAGE: &str = "sysotel.agent.ringbuf.usage";
+
 /// Every metric name sysotel emits.
-pub const ALL: &[&str] =
-    &[SYSCALLS, SYSCALL_DURATION, AGENT_EVENTS, AGENT_DROPS, AGENT_EXPORTS, AGENT_PROCESS_TABLE_SIZE, AGENT_CGROUPS];
+pub const ALL: &[&str] = &[
+    SYSCALLS,
+    SYSCALL_DURATION,
+    AGENT_EVENTS,
+    AGENT_DROPS,
+    AGENT_EXPORTS,
+    AGENT_PROCESS_TABLE_SIZE,
+    AGENT_CGROUPS,
+    AGENT_RINGBUF_USAGE,
+];

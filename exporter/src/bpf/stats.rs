@@ -13,6 +13,12 @@ impl KernelStats {
         Self { map }
     }
 
+    /// The largest per-CPU value of a gauge-like slot.
+    #[must_use]
+    pub fn max(&self, stat: Stat) -> u64 {
+        self.map.get(&(stat as u32), 0).map(|v| v.iter().copied().max().unwrap_or(0)).unwrap_or(0)
+    }
+
     /// Sum over CPUs of every counter, in [`Stat::ALL`] order. A counter that
     /// cannot be read reports 0.
     #[must_use]

@@ -59,18 +59,7 @@ impl<E: LogExporter> LogExporter for Observed<E> {
     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
         let n = batch.iter().count() as u64;
         let result = self.inner.export(batch).await;
-        match &result {
-            Ok(()) => {
-                self.stats.exported_records.fetch_add(n, Ordering::Relaxed);
-            }
-            Err(e) => {
-                self.stats.failed_records.fetch_add(n, Ordering::Relaxed);
-                if self.stats.failed_batches.fetch_add(1, Ordering::Relaxed) == 0 {
-                    tracing::warn!("OTLP log export failed ({e}); {n} records lost; later failures are counted");
-                }
-            }
-        }
-        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+        self.record(n, &result, "log");
         result
     }
 
@@ -80,6 +69,45 @@ impl<E: LogExporter> LogExporter for Observed<E> {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.inner.set_resource(resource);
+    }
+}
+
+impl<E: opentelemetry_sdk::trace::SpanExporter> opentelemetry_sdk::trace::SpanExporter for Observed<E> {
+    async fn export(&self, batch: Vec<opentelemetry_sdk::trace::SpanData>) -> OTelSdkResult {
+        let n = batch.len() as u64;
+        let result = self.inner.export(batch).await;
+        self.record(n, &result, "span");
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+impl<E> Observed<E> {
+    /// Counts one export attempt of `n` records.
+    fn record(&self, n: u64, result: &OTelSdkResult, what: &str) {
+        match result {
+            Ok(()) => {
+                self.stats.exported_records.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.stats.failed_records.fetch_add(n, Ordering::Relaxed);
+                if self.stats.failed_batches.fetch_add(1, Ordering::Relaxed) == 0 {
+                    tracing::warn!("OTLP {what} export failed ({e}); {n} records lost; later failures are counted");
+                }
+            }
+        }
+        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -19,7 +19,7 @@ use opentelemetry_sdk::{
 };
 
 use super::{
-    OtlpSetupError,
+    ExportStats, Observed, OtlpSetupError,
     otlp::Destination,
     per_resource::{PerResource, Provider},
 };
@@ -71,19 +71,25 @@ impl Provider for TraceProvider {
 /// Spans over OTLP, one batch processor per Resource.
 pub struct OtlpSpanSink {
     destination: Destination,
+    stats: Arc<ExportStats>,
     scope: InstrumentationScope,
     providers: PerResource<TraceProvider>,
 }
 
-fn build(destination: &Destination, resource: &Resource) -> Result<TraceProvider, OtlpSetupError> {
+fn build(
+    destination: &Destination,
+    resource: &Resource,
+    stats: &Arc<ExportStats>,
+) -> Result<TraceProvider, OtlpSetupError> {
     let mut processor = match destination {
         Destination::Otlp(protocol) => {
             let exporter = super::sdk_tls::span_exporter(*protocol)
                 .map_err(|source| OtlpSetupError { protocol: protocol.as_str(), source })?;
-            BatchSpanProcessor::builder(exporter).build()
+            BatchSpanProcessor::builder(Observed::new(exporter, Arc::clone(stats))).build()
         }
         Destination::File(file) => {
-            BatchSpanProcessor::builder(super::otlp_file::FileSpanExporter::new(Arc::clone(file))).build()
+            let exporter = super::otlp_file::FileSpanExporter::new(Arc::clone(file));
+            BatchSpanProcessor::builder(Observed::new(exporter, Arc::clone(stats))).build()
         }
     };
     processor.set_resource(resource);
@@ -96,11 +102,11 @@ impl OtlpSpanSink {
     ///
     /// # Errors
     /// [`OtlpSetupError`] when the exporter cannot be built.
-    pub fn new(destination: Destination, resource: &Resource) -> Result<Self, OtlpSetupError> {
+    pub fn new(destination: Destination, resource: &Resource, stats: Arc<ExportStats>) -> Result<Self, OtlpSetupError> {
         let base = resource.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())).collect();
-        let host = build(&destination, resource)?;
+        let host = build(&destination, resource, &stats)?;
         let scope = InstrumentationScope::builder(semconv::SCOPE).with_version(env!("CARGO_PKG_VERSION")).build();
-        Ok(Self { destination, scope, providers: PerResource::new(host, base) })
+        Ok(Self { destination, stats, scope, providers: PerResource::new(host, base) })
     }
 }
 
@@ -131,10 +137,10 @@ fn span_data(s: SpanRecord, scope: &InstrumentationScope) -> SpanData {
 
 impl SpanSink for OtlpSpanSink {
     fn emit(&mut self, span: SpanRecord) {
-        let destination = self.destination.clone();
+        let (destination, stats) = (self.destination.clone(), Arc::clone(&self.stats));
         let container = span.container.clone();
         let data = span_data(span, &self.scope);
-        if let Some(p) = self.providers.get(container.as_deref(), |r| build(&destination, &r)) {
+        if let Some(p) = self.providers.get(container.as_deref(), |r| build(&destination, &r, &stats)) {
             p.0.on_end(data);
         }
     }
@@ -151,11 +157,12 @@ impl SpanSink for OtlpSpanSink {
 pub fn build_span_sink(
     output: crate::config::TracesOutput,
     resource: &Resource,
+    stats: &Arc<ExportStats>,
 ) -> Result<Box<dyn SpanSink>, OtlpSetupError> {
     use crate::config::TracesOutput;
     Ok(match output {
-        TracesOutput::Otlp(p) => Box::new(OtlpSpanSink::new(Destination::Otlp(p), resource)?),
-        TracesOutput::File(file) => Box::new(OtlpSpanSink::new(Destination::File(file), resource)?),
+        TracesOutput::Otlp(p) => Box::new(OtlpSpanSink::new(Destination::Otlp(p), resource, Arc::clone(stats))?),
+        TracesOutput::File(file) => Box::new(OtlpSpanSink::new(Destination::File(file), resource, Arc::clone(stats))?),
         TracesOutput::Console => Box::new(ConsoleSpanSink),
         TracesOutput::Disabled => Box::new(NullSpanSink),
     })

@@ -127,7 +127,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 
     let export_stats = Arc::new(ExportStats::default());
     let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &opts.proc_root)?;
-    let mut span_sink = export::build_span_sink(opts.export.traces.clone(), &export::agent_resource(&opts.proc_root))?;
+    let span_stats = Arc::new(ExportStats::default());
+    let mut span_sink =
+        export::build_span_sink(opts.export.traces.clone(), &export::agent_resource(&opts.proc_root), &span_stats)?;
     let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
     let health = Arc::new(HealthState::new(observed));
     let _health_task = match opts.health_addr {
@@ -243,7 +245,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 let _ = stop_tx.send(true);
             }
             _ = metrics_tick.tick(), if metrics.is_some() => {
-                let agent = agent_counters(&counters, &stats, &export_stats, &enricher);
+                let mut agent = agent_counters(&counters, &stats, &export_stats, &enricher);
+                agent.traces_exported = span_stats.exported_records.load(std::sync::atomic::Ordering::Relaxed);
+                agent.traces_failed = span_stats.failed_records.load(std::sync::atomic::Ordering::Relaxed);
                 if let Some(m) = metrics.as_mut() {
                     m.collect(&mut enricher, agent);
                 }
@@ -361,6 +365,11 @@ fn metrics_file(file: crate::config::otel_env::OutputFile) -> metrics::SendFn {
     })
 }
 
+/// The largest per-CPU value of a gauge-like kernel slot.
+fn kernel_max(stats: &bpf::KernelStats, stat: Stat) -> u64 {
+    stats.max(stat)
+}
+
 /// The agent's self-metric totals right now.
 fn agent_counters(
     counters: &SourceCounters,
@@ -383,6 +392,9 @@ fn agent_counters(
         logs_failed: export.failed_records.load(Relaxed),
         metrics_exported: 0,
         metrics_failed: 0,
+        traces_exported: 0,
+        traces_failed: 0,
+        ringbuf_used_bytes: kernel_max(stats, Stat::RingbufUsedBytes),
         process_table_size: enricher.table.len() as u64,
         cgroups: 0,
     }

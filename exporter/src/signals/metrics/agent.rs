@@ -7,7 +7,8 @@
 //!   `syscall_stats_full`, `syscall_errnos_full`, `export_failed`).
 //! - `sysotel.agent.exports` (Counter, `{record}`): records handed to a
 //!   collector by `sysotel.signal` and `sysotel.export.outcome`.
-//! - `sysotel.agent.process_table.size`, `sysotel.agent.cgroups` (Gauges).
+//! - `sysotel.agent.process_table.size`, `sysotel.agent.cgroups`,
+//!   `sysotel.agent.ringbuf.usage` (Gauges).
 
 use opentelemetry::KeyValue;
 use opentelemetry_proto::tonic::metrics::v1::{ResourceMetrics, ScopeMetrics};
@@ -28,6 +29,10 @@ pub struct AgentCounters {
     pub logs_failed: u64,
     pub metrics_exported: u64,
     pub metrics_failed: u64,
+    pub traces_exported: u64,
+    pub traces_failed: u64,
+    /// Bytes waiting in the kernel ring buffer, as last sampled by a program.
+    pub ringbuf_used_bytes: u64,
     pub process_table_size: u64,
     pub cgroups: u64,
 }
@@ -42,7 +47,7 @@ pub fn agent_metrics(c: &AgentCounters, base: &[KeyValue], start_ns: u64, now_ns
         ("decode_error", c.decode_errors),
         ("syscall_stats_full", c.syscall_stats_full),
         ("syscall_errnos_full", c.syscall_errnos_full),
-        ("export_failed", c.logs_failed + c.metrics_failed),
+        ("export_failed", c.logs_failed + c.metrics_failed + c.traces_failed),
     ]
     .into_iter()
     .map(|(reason, v)| p(vec![str_kv(attr::DROP_REASON, reason)], v))
@@ -52,6 +57,8 @@ pub fn agent_metrics(c: &AgentCounters, base: &[KeyValue], start_ns: u64, now_ns
         ("logs", "failure", c.logs_failed),
         ("metrics", "success", c.metrics_exported),
         ("metrics", "failure", c.metrics_failed),
+        ("traces", "success", c.traces_exported),
+        ("traces", "failure", c.traces_failed),
     ]
     .into_iter()
     .map(|(signal, outcome, v)| p(vec![str_kv(attr::SIGNAL, signal), str_kv(attr::EXPORT_OUTCOME, outcome)], v))
@@ -72,6 +79,12 @@ pub fn agent_metrics(c: &AgentCounters, base: &[KeyValue], start_ns: u64, now_ns
             vec![p(vec![], c.process_table_size)],
         ),
         gauge(metric::AGENT_CGROUPS, "cgroups known to the agent.", "{cgroup}", vec![p(vec![], c.cgroups)]),
+        gauge(
+            metric::AGENT_RINGBUF_USAGE,
+            "Bytes waiting in the kernel ring buffer when a program last wrote to it.",
+            "By",
+            vec![p(vec![], c.ringbuf_used_bytes)],
+        ),
     ];
     ResourceMetrics {
         resource: Some(resource(base)),
