@@ -58,6 +58,9 @@ struct RunArgs {
     /// [default: 100ms for calls that do not wait by design].
     #[arg(long, env = "SYSOTEL_SLOW_SYSCALLS")]
     slow_syscalls: Option<String>,
+    /// Extra regex whose matches are redacted from command lines (repeatable).
+    #[arg(long = "redact-pattern")]
+    redact_patterns: Vec<String>,
     /// Seconds allowed for flushing telemetry at shutdown [default: 10].
     #[arg(long)]
     shutdown_timeout_secs: Option<u64>,
@@ -83,6 +86,11 @@ impl RunArgs {
                 self.shutdown_timeout_secs.or(file.shutdown_timeout_secs).unwrap_or(10),
             ),
             health_addr: self.health_addr.or(file.health_addr),
+            redact: {
+                let mut patterns = file.redact_patterns.unwrap_or_default();
+                patterns.extend(self.redact_patterns);
+                sysotel::enrich::redact::Redactor::new(&patterns)?
+            },
             slow: config::parse_slow(self.slow_syscalls.or(file.slow_syscalls).as_deref().unwrap_or(""))?,
         })
     }

@@ -34,6 +34,8 @@ pub struct AgentFile {
     pub shutdown_timeout_secs: Option<u64>,
     /// Slow-syscall thresholds, see [`super::slow`].
     pub slow_syscalls: Option<String>,
+    /// Extra secret patterns (regexes) redacted from command lines.
+    pub redact_patterns: Option<Vec<String>>,
 }
 
 #[derive(Debug, Error)]

@@ -9,6 +9,7 @@ pub mod container;
 mod identity;
 pub mod k8s;
 mod process;
+pub mod redact;
 
 pub use identity::{ContainerIdentity, container_identity};
 pub use process::{ProcessContext, process_context};

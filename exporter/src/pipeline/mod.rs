@@ -63,6 +63,8 @@ pub struct RunOptions {
     pub health_addr: Option<std::net::SocketAddr>,
     /// Which syscalls become slow-syscall spans.
     pub slow: crate::config::SlowThresholds,
+    /// Secret redaction for command lines.
+    pub redact: crate::enrich::redact::Redactor,
 }
 
 #[derive(Debug, Error)]
@@ -234,7 +236,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
             ev = rx.recv() => match ev {
                 Some(ev) => {
                     let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() };
-                    handle(ev, &mut enricher, &mut out, &clock, &mut summary);
+                    handle(ev, &mut enricher, &mut out, &clock, &opts.redact, &mut summary);
                 }
                 None => break,
             },
@@ -400,11 +402,21 @@ fn agent_counters(
     }
 }
 
-fn handle(ev: Event, enricher: &mut Enricher, out: &mut Outputs<'_>, clock: &BootClock, summary: &mut RunSummary) {
+fn handle(
+    ev: Event,
+    enricher: &mut Enricher,
+    out: &mut Outputs<'_>,
+    clock: &BootClock,
+    redact: &crate::enrich::redact::Redactor,
+    summary: &mut RunSummary,
+) {
     match ev {
-        Event::Exec(e) => {
+        Event::Exec(mut e) => {
             let info = enricher.table.on_exec(&e).cloned();
-            let ctx = process_context(&e.header, info.as_ref());
+            let mut ctx = process_context(&e.header, info.as_ref());
+            // Nothing leaves the host with a secret in it.
+            ctx.args = redact.args(&ctx.args);
+            e.args = redact.args(&e.args);
             let container = enricher.container(&e.header);
             emit_lifecycle(enricher, out);
             let time = clock.to_system_time(e.header.ktime_ns);
