@@ -160,3 +160,73 @@ proptest! {
         let _ = decode(&bytes);
     }
 }
+
+fn slow_record(target_kind: u32, target: &[u8]) -> Record<exporter_common::events::SlowSyscallData> {
+    use exporter_common::events::{SlowSyscallData, slow::TARGET_MAX};
+    let mut d = SlowSyscallData {
+        nr: 257,
+        target_kind,
+        ret: -2,
+        start_ns: 10,
+        duration_ns: 200_000_000,
+        args: [1, 2, 3],
+        target_len: target.len() as u32,
+        reserved: 0,
+        target: [0; TARGET_MAX],
+    };
+    d.target[..target.len()].copy_from_slice(target);
+    Record { header: header(EventKind::SlowSyscall, size_of::<Record<SlowSyscallData>>()), data: d }
+}
+
+fn conn_record(op: u32, addr: &[u8]) -> Record<exporter_common::events::ConnData> {
+    use exporter_common::events::{ConnData, conn::SOCKADDR_MAX};
+    let mut d = ConnData {
+        op,
+        fd: 5,
+        ret: 0,
+        start_ns: 1,
+        duration_ns: 2,
+        bytes_sent: 3,
+        bytes_received: 4,
+        addr_len: addr.len() as u32,
+        reserved: 0,
+        addr: [0; SOCKADDR_MAX],
+    };
+    d.addr[..addr.len()].copy_from_slice(addr);
+    Record { header: header(EventKind::Connection, size_of::<Record<ConnData>>()), data: d }
+}
+
+#[test]
+fn decodes_slow_syscalls_and_connections() {
+    use exporter_common::events::{
+        conn::{CONN_CLOSE, CONN_CONNECT},
+        slow::TARGET_PATH,
+    };
+    let Event::SlowSyscall(s) = decode(&bytes_of(&slow_record(TARGET_PATH, b"/etc/shadow"))).unwrap() else {
+        panic!("not slow")
+    };
+    assert_eq!((s.nr, s.ret, s.target), (257, -2, Some(Target::Path(b"/etc/shadow".to_vec()))));
+    let Event::Connection(c) = decode(&bytes_of(&conn_record(CONN_CONNECT, &[2, 0, 0, 80]))).unwrap() else {
+        panic!("not conn")
+    };
+    assert_eq!((c.op, c.fd, c.addr.len()), (ConnOp::Connect, 5, 4));
+    let Event::Connection(c) = decode(&bytes_of(&conn_record(CONN_CLOSE, &[]))).unwrap() else { panic!("not conn") };
+    assert_eq!((c.op, c.bytes_sent, c.bytes_received), (ConnOp::Close, 3, 4));
+    let mut bad = conn_record(CONN_CLOSE, &[]);
+    bad.data.op = 99;
+    assert!(decode(&bytes_of(&bad)).is_err(), "unknown connection op");
+    let mut long = slow_record(TARGET_PATH, b"/x");
+    long.data.target_len = 10_000;
+    assert!(matches!(decode(&bytes_of(&long)), Err(DecodeError::LengthOutOfRange { .. })));
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_mutated_slow_and_conn_records(pos in 0usize..400, val in any::<u8>(), cut in 0usize..420) {
+        for mut bytes in [bytes_of(&slow_record(1, b"/tmp/x")), bytes_of(&conn_record(1, &[2, 0, 1, 2]))] {
+            if pos < bytes.len() { bytes[pos] = val; }
+            bytes.truncate(cut.max(1));
+            let _ = decode(&bytes);
+        }
+    }
+}
