@@ -24,7 +24,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use super::{enricher::Enricher, retired::Retired};
 use crate::{
     bpf::SyscallMaps,
-    signals::metrics::{AgentCounters, SyscallResources, agent_metrics, syscall_metrics},
+    signals::metrics::{Admitted, AgentCounters, SyscallResources, agent_metrics, syscall_metrics},
 };
 
 /// Sends one request; resolves to the number of data points accepted or an
@@ -55,6 +55,7 @@ pub struct MetricsCollector {
     start_ns: u64,
     busy: Arc<AtomicBool>,
     retired: Retired,
+    admitted: Admitted,
     pub stats: Arc<MetricsStats>,
 }
 
@@ -88,6 +89,7 @@ impl MetricsCollector {
             start_ns: now_ns(),
             busy: Arc::new(AtomicBool::new(false)),
             retired: Retired::default(),
+            admitted: Admitted::default(),
             stats: Arc::new(MetricsStats::default()),
         }
     }
@@ -119,6 +121,7 @@ impl MetricsCollector {
                     None => enricher.container_of_cgroup(cg),
                 },
                 &r,
+                &mut self.admitted,
             );
         }
         agent.metrics_exported = self.stats.exported_points.load(Ordering::Relaxed);

@@ -12,4 +12,4 @@ pub mod proto;
 pub mod syscalls;
 
 pub use agent::{AgentCounters, agent_metrics};
-pub use syscalls::{SyscallResources, syscall_metrics};
+pub use syscalls::{Admitted, SyscallResources, syscall_metrics};

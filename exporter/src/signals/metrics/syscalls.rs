@@ -9,6 +9,11 @@
 //! Series are grouped by container: every cgroup of a container (runtimes
 //! nest some) lands on that container's Resource; everything else on the
 //! host Resource. Counts are cumulative since the programs were attached.
+//!
+//! Cardinality: each Resource names at most [`Admitted::MAX_PER_RESOURCE`]
+//! syscalls, admitted busiest first and then kept (sticky, so every series
+//! stays monotonic); calls of syscalls beyond the cap are summed under
+//! `sysotel.syscall.name = "other"`.
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -21,6 +26,54 @@ use semconv::{attribute as attr, metric};
 
 use super::proto::{counter, int_point, resource, scope, str_kv};
 use crate::{bpf::SyscallSnapshot, enrich::ContainerIdentity};
+
+/// Which syscalls each resource reports by name (sticky across intervals).
+#[derive(Debug, Default)]
+pub struct Admitted {
+    by_resource: std::collections::HashMap<String, std::collections::HashSet<u32>>,
+}
+
+impl Admitted {
+    /// Syscall names per Resource before the rest becomes `other`.
+    pub const MAX_PER_RESOURCE: usize = 64;
+
+    /// Splits `per_nr` into admitted syscalls and the `other` remainder.
+    fn split(&mut self, resource: &str, per_nr: BTreeMap<u32, Acc>) -> (BTreeMap<u32, Acc>, Option<Acc>) {
+        let set = self.by_resource.entry(resource.to_string()).or_default();
+        let mut by_count: Vec<(u32, u64)> = per_nr.iter().map(|(nr, a)| (*nr, a.count)).collect();
+        by_count.sort_by_key(|(nr, c)| (std::cmp::Reverse(*c), *nr));
+        for (nr, _) in by_count {
+            if set.len() >= Self::MAX_PER_RESOURCE {
+                break;
+            }
+            set.insert(nr);
+        }
+        let mut named = BTreeMap::new();
+        let mut other: Option<Acc> = None;
+        for (nr, acc) in per_nr {
+            if set.contains(&nr) {
+                named.insert(nr, acc);
+            } else {
+                let o = other.get_or_insert_with(Acc::default);
+                o.count += acc.count;
+                o.errors += acc.errors;
+                o.duration_ns += acc.duration_ns;
+                for (a, b) in o.buckets.iter_mut().zip(acc.buckets.iter()) {
+                    *a += b;
+                }
+                for (e, n) in acc.errnos {
+                    *o.errnos.entry(e).or_default() += n;
+                }
+            }
+        }
+        (named, other)
+    }
+
+    /// Forgets resources no longer reported.
+    pub fn retain(&mut self, live: &std::collections::HashSet<String>) {
+        self.by_resource.retain(|k, _| live.contains(k));
+    }
+}
 
 /// How series become resources.
 pub struct SyscallResources<'a> {
@@ -71,6 +124,7 @@ pub fn syscall_metrics(
     snapshot: &SyscallSnapshot,
     mut container_of: impl FnMut(u64) -> Option<Arc<ContainerIdentity>>,
     r: &SyscallResources<'_>,
+    admitted: &mut Admitted,
 ) -> Vec<ResourceMetrics> {
     // resource key -> (identity, nr -> accumulator)
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
@@ -94,17 +148,22 @@ pub fn syscall_metrics(
         *acc.errnos.entry(e.errno).or_default() += e.count;
     }
     let bounds = bucket_bounds_seconds();
+    admitted.retain(&groups.keys().cloned().collect());
     groups
-        .into_values()
-        .map(|(ident, per_nr)| {
+        .into_iter()
+        .map(|(key, (ident, per_nr))| {
+            let (per_nr, other) = admitted.split(&key, per_nr);
+            let per_name = per_nr
+                .into_iter()
+                .map(|(nr, acc)| (syscall_name(nr), acc))
+                .chain(other.map(|o| ("other".to_string(), o)));
             let mut attrs = r.base.to_vec();
             if let Some(c) = &ident {
                 attrs.extend(c.resource.iter().cloned());
             }
             let mut calls = Vec::new();
             let mut durations = Vec::new();
-            for (nr, acc) in per_nr {
-                let name = syscall_name(nr);
+            for (name, acc) in per_name {
                 // errno counts may trail the totals by a racing CPU; never go negative.
                 let failed: u64 = acc.errnos.values().sum();
                 let ok = acc.count.saturating_sub(acc.errors.max(failed));
@@ -156,6 +215,24 @@ pub fn syscall_metrics(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cardinality_is_capped_and_sticky() {
+        let mut a = Admitted::default();
+        let mk = |counts: &[(u32, u64)]| {
+            counts.iter().map(|(nr, c)| (*nr, Acc { count: *c, ..Acc::default() })).collect::<BTreeMap<_, _>>()
+        };
+        let many: Vec<(u32, u64)> = (0..100).map(|nr| (nr, u64::from(nr) + 1)).collect();
+        let (named, other) = a.split("r", mk(&many));
+        assert_eq!(named.len(), Admitted::MAX_PER_RESOURCE);
+        assert!(named.contains_key(&99) && !named.contains_key(&0), "busiest first");
+        assert_eq!(other.unwrap().count, (1..=36).sum::<u64>());
+        // Later, a once-quiet syscall gets busy: the admitted set does not churn.
+        let mut later = many.clone();
+        later[0].1 = 1_000_000;
+        let (named, _) = a.split("r", mk(&later));
+        assert!(!named.contains_key(&0), "sticky: other stays other");
+    }
+
     use opentelemetry_proto::tonic::metrics::v1::number_data_point::Value as V;
 
     use super::*;
@@ -195,7 +272,8 @@ mod tests {
         let c = ident("abc");
         let base = [KeyValue::new("service.name", "sysotel")];
         let r = SyscallResources { base: &base, start_ns: 1, now_ns: 2 };
-        let out = syscall_metrics(&snap, |cg| (cg == 50 || cg == 51).then(|| Arc::clone(&c)), &r);
+        let out =
+            syscall_metrics(&snap, |cg| (cg == 50 || cg == 51).then(|| Arc::clone(&c)), &r, &mut Admitted::default());
         assert_eq!(out.len(), 2, "host and one container");
         let container = out
             .iter()

@@ -1,0 +1,209 @@
+//! The tracer configurations: nothing, sysotel (metrics only or full) and
+//! bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
+//! so nothing outlives the bench even on error.
+
+use std::{
+    fs::{self, File},
+    io::{BufRead as _, BufReader, Read},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    thread::{self, JoinHandle},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context as _, Result, bail};
+
+/// How long a tracer may take to attach.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a tracer may take to exit after its signal before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// bpftrace doing sysotel's in-kernel metric work: a count and a latency
+/// histogram per cgroup and syscall, from the raw syscall tracepoints.
+const BPFTRACE_PROGRAM: &str = "tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; } \
+     tracepoint:raw_syscalls:sys_exit /@start[tid]/ { @n[cgroup, args->id] = count(); \
+     @lat[cgroup, args->id] = hist(nsecs - @start[tid]); delete(@start[tid]); }";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Config {
+    None,
+    Metrics,
+    Full,
+    Bpftrace,
+}
+
+impl Config {
+    pub const ALL: [Self; 4] = [Self::None, Self::Metrics, Self::Full, Self::Bpftrace];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::None => "no tracer",
+            Self::Metrics => "sysotel metrics-only",
+            Self::Full => "sysotel full",
+            Self::Bpftrace => "bpftrace",
+        }
+    }
+}
+
+/// What the bench starts tracers from.
+pub struct Tools {
+    pub sysotel: PathBuf,
+    pub bpftrace: Option<PathBuf>,
+    /// Scratch directory for output files and captured stderr.
+    pub scratch: PathBuf,
+}
+
+/// A running tracer.
+pub struct Tracer {
+    child: Child,
+    signal: &'static str,
+    drain: Option<JoinHandle<()>>,
+    output_dir: Option<PathBuf>,
+}
+
+impl Tracer {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Signals the tracer (SIGTERM for sysotel, SIGINT for bpftrace), waits
+    /// for it to exit, and removes its output files.
+    pub fn stop(mut self) -> Result<()> {
+        let pid = self.child.id();
+        let signalled = Command::new("kill")
+            .arg(format!("-{}", self.signal))
+            .arg(pid.to_string())
+            .status()
+            .is_ok_and(|status| status.success());
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().context("waitpid")? {
+                break Some(status);
+            }
+            if !signalled || Instant::now() > deadline {
+                break None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        if status.is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            bail!("tracer pid {pid} did not exit within {STOP_TIMEOUT:?} of SIG{}; killed it", self.signal);
+        }
+        if let Some(drain) = self.drain.take() {
+            let _ = drain.join();
+        }
+        if let Some(dir) = self.output_dir.take() {
+            let _ = fs::remove_dir_all(dir);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        if let Some(dir) = self.output_dir.take() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Starts `config`'s tracer and waits until it is attached; `None` for no tracer.
+pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>> {
+    let stderr_log = tools.scratch.join(format!("tracer-{run}-{config:?}.stderr"));
+    match config {
+        Config::None => Ok(None),
+        Config::Metrics => {
+            let mut cmd = Command::new(&tools.sysotel);
+            cmd.arg("run")
+                .env("OTEL_LOGS_EXPORTER", "none")
+                .env("OTEL_TRACES_EXPORTER", "none")
+                .env("OTEL_METRICS_EXPORTER", "console")
+                .env("OTEL_METRIC_EXPORT_INTERVAL", "60000");
+            start_sysotel(cmd, None).map(Some)
+        }
+        Config::Full => {
+            let dir = tools.scratch.join(format!("sysotel-out-{run}"));
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let mut cmd = Command::new(&tools.sysotel);
+            cmd.arg("run").env("SYSOTEL_OUTPUT_DIR", &dir);
+            start_sysotel(cmd, Some(dir)).map(Some)
+        }
+        Config::Bpftrace => {
+            let bpftrace = tools.bpftrace.as_ref().context("bpftrace is not installed")?;
+            // bpftrace 0.17 sizes its maps against RLIMIT_MEMLOCK.
+            let mut cmd = Command::new("sh");
+            cmd.arg("-c").arg(r#"ulimit -l unlimited && exec "$0" -e "$1""#).arg(bpftrace).arg(BPFTRACE_PROGRAM);
+            let stderr = File::create(&stderr_log).with_context(|| format!("cannot create {}", stderr_log.display()))?;
+            cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr);
+            let mut child = cmd.spawn().context("cannot start bpftrace")?;
+            let stdout = child.stdout.take().context("bpftrace stdout")?;
+            let mut tracer = Tracer { child, signal: "INT", drain: None, output_dir: None };
+            let drain = wait_for_line(&mut tracer.child, stdout, "Attaching").with_context(|| {
+                format!("bpftrace did not attach; its stderr: {}", tail(&fs::read_to_string(&stderr_log).unwrap_or_default()))
+            })?;
+            tracer.drain = Some(drain);
+            Ok(Some(tracer))
+        }
+    }
+}
+
+fn start_sysotel(mut cmd: Command, output_dir: Option<PathBuf>) -> Result<Tracer> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().context("cannot start sysotel")?;
+    let stderr = child.stderr.take().context("sysotel stderr")?;
+    let mut tracer = Tracer { child, signal: "TERM", drain: None, output_dir };
+    tracer.drain = Some(wait_for_line(&mut tracer.child, stderr, "sysotel ready").context("sysotel did not start")?);
+    Ok(tracer)
+}
+
+/// Reads `pipe` on a thread until a line contains `marker`; the thread then
+/// keeps draining (and discarding) the pipe until it closes.
+fn wait_for_line(child: &mut Child, pipe: impl Read + Send + 'static, marker: &'static str) -> Result<JoinHandle<()>> {
+    let (tx, rx) = mpsc::channel::<String>();
+    let drain = thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + READY_TIMEOUT;
+    let mut seen = String::new();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) if line.contains(marker) => return Ok(drain),
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.wait().context("waitpid")?;
+                bail!("exited ({status}) before printing `{marker}`; output: {}", tail(&seen));
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no `{marker}` within {READY_TIMEOUT:?}; output: {}", tail(&seen));
+        }
+    }
+}
+
+/// The last few lines of `text`, for error messages.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join(" | ")
+}
+
+/// `bpftrace` on `PATH`, else `/usr/bin/bpftrace`.
+pub fn find_bpftrace() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join("bpftrace"))
+        .find(|file| Path::new(file).is_file())
+}
