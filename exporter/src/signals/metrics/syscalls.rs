@@ -35,7 +35,7 @@ pub struct Admitted {
 
 impl Admitted {
     /// Syscall names per Resource before the rest becomes `other`.
-    pub const MAX_PER_RESOURCE: usize = 64;
+    pub const MAX_PER_RESOURCE: usize = 256;
 
     /// Splits `per_nr` into admitted syscalls and the `other` remainder.
     fn split(&mut self, resource: &str, per_nr: BTreeMap<u32, Acc>) -> (BTreeMap<u32, Acc>, Option<Acc>) {
@@ -221,10 +221,11 @@ mod tests {
         let mk = |counts: &[(u32, u64)]| {
             counts.iter().map(|(nr, c)| (*nr, Acc { count: *c, ..Acc::default() })).collect::<BTreeMap<_, _>>()
         };
-        let many: Vec<(u32, u64)> = (0..100).map(|nr| (nr, u64::from(nr) + 1)).collect();
+        let cap = Admitted::MAX_PER_RESOURCE as u32;
+        let many: Vec<(u32, u64)> = (0..cap + 36).map(|nr| (nr, u64::from(nr) + 1)).collect();
         let (named, other) = a.split("r", mk(&many));
         assert_eq!(named.len(), Admitted::MAX_PER_RESOURCE);
-        assert!(named.contains_key(&99) && !named.contains_key(&0), "busiest first");
+        assert!(named.contains_key(&(cap + 35)) && !named.contains_key(&0), "busiest first");
         assert_eq!(other.unwrap().count, (1..=36).sum::<u64>());
         // Later, a once-quiet syscall gets busy: the admitted set does not churn.
         let mut later = many.clone();
