@@ -3,11 +3,13 @@
 //! (plain and TLS) that record what they receive and answer from a script.
 //! Everything runs on 127.0.0.1 with short timeouts.
 
+mod common;
+
+use common::pki::Pki;
 use std::{
     collections::{HashMap, VecDeque},
     io::Read as _,
     net::SocketAddr,
-    path::PathBuf,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -34,7 +36,7 @@ use tokio::net::TcpListener;
 use tonic::{
     Code, Status,
     codec::CompressionEncoding,
-    transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming},
+    transport::{Server, ServerTlsConfig, server::TcpIncoming},
 };
 
 // ---------------------------------------------------------------- helpers
@@ -255,86 +257,25 @@ async fn http_collector(
 
 // ---------------------------------------------------------------- certificates
 
-struct Pki {
-    _dir: tempfile::TempDir,
-    ca: PathBuf,
-    client_cert: PathBuf,
-    client_key: PathBuf,
-    ca_pem: String,
-    server_cert_pem: String,
-    server_key_pem: String,
+fn rustls_server(pki: &Pki) -> tokio_rustls::TlsAcceptor {
+    use tokio_rustls::rustls::{
+        ServerConfig,
+        pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
+    };
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let chain = CertificateDer::pem_slice_iter(pki.server_cert_pem.as_bytes()).map(Result::unwrap).collect();
+    let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).unwrap();
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
-impl Pki {
-    /// A CA, a server certificate for 127.0.0.1/localhost and a client
-    /// certificate, all signed by the CA; PEM files in a temporary directory.
-    fn new() -> Pki {
-        use rcgen::{
-            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-            KeyUsagePurpose,
-        };
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "sysotel test CA");
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose| {
-            let key = KeyPair::generate().unwrap();
-            let mut params = CertificateParams::new(names).unwrap();
-            params.extended_key_usages = vec![usage];
-            let cert = params.signed_by(&key, &issuer).unwrap();
-            (cert.pem(), key.serialize_pem())
-        };
-        let (server_cert_pem, server_key_pem) =
-            leaf(vec!["127.0.0.1".into(), "localhost".into()], ExtendedKeyUsagePurpose::ServerAuth);
-        let (client_cert_pem, client_key_pem) = leaf(vec!["sysotel-agent".into()], ExtendedKeyUsagePurpose::ClientAuth);
-
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, pem: &str| {
-            let path = dir.path().join(name);
-            std::fs::write(&path, pem).unwrap();
-            path
-        };
-        let ca_pem = ca_cert.pem();
-        Pki {
-            ca: write("ca.pem", &ca_pem),
-            client_cert: write("client.pem", &client_cert_pem),
-            client_key: write("client.key", &client_key_pem),
-            _dir: dir,
-            ca_pem,
-            server_cert_pem,
-            server_key_pem,
-        }
-    }
-
-    fn tonic_server(&self, require_client_cert: bool) -> ServerTlsConfig {
-        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&self.server_cert_pem, &self.server_key_pem));
-        if require_client_cert { tls.client_ca_root(Certificate::from_pem(&self.ca_pem)) } else { tls }
-    }
-
-    fn rustls_server(&self) -> tokio_rustls::TlsAcceptor {
-        use tokio_rustls::rustls::{
-            ServerConfig,
-            pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
-        };
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let chain = CertificateDer::pem_slice_iter(self.server_cert_pem.as_bytes()).map(Result::unwrap).collect();
-        let key = PrivateKeyDer::from_pem_slice(self.server_key_pem.as_bytes()).unwrap();
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .unwrap();
-        tokio_rustls::TlsAcceptor::from(Arc::new(config))
-    }
-
-    fn path(p: &std::path::Path) -> &str {
-        p.to_str().unwrap()
-    }
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
 }
 
 // ---------------------------------------------------------------- gRPC
@@ -592,7 +533,7 @@ async fn grpc_tls_with_the_ca_from_the_environment() {
     let s = sender(&[
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-        ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
     ]);
     s.send(request("tls")).await.unwrap();
     assert_eq!(collector.received.lock().unwrap()[0].1, request("tls"));
@@ -613,9 +554,9 @@ async fn grpc_mutual_tls() {
     let s = sender(&[
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &endpoint),
-        ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", Pki::path(&pki.ca)),
-        ("OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE", Pki::path(&pki.client_cert)),
-        ("OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY", Pki::path(&pki.client_key)),
+        ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY", path(&pki.client_key)),
     ]);
     s.send(request("mtls")).await.unwrap();
     assert_eq!(collector.received.lock().unwrap().len(), 1);
@@ -624,7 +565,7 @@ async fn grpc_mutual_tls() {
     let s = sender(&[
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &endpoint),
-        ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", Pki::path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", path(&pki.ca)),
     ])
     .with_retry_policy(RetryPolicy::disabled());
     assert!(s.send(request("mtls")).await.is_err());
@@ -634,11 +575,11 @@ async fn grpc_mutual_tls() {
 #[tokio::test]
 async fn http_tls_with_the_ca_from_the_environment() {
     let pki = Pki::new();
-    let (addr, collector) = http_collector(vec![], Some(pki.rustls_server())).await;
+    let (addr, collector) = http_collector(vec![], Some(rustls_server(&pki))).await;
     let endpoint = format!("https://{addr}");
     let s = sender(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
-        ("OTEL_EXPORTER_OTLP_CERTIFICATE", Pki::path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
     ]);
     s.send(request("tls")).await.unwrap();

@@ -4,10 +4,13 @@
 //! HTTP/1 server, both with TLS, optionally requiring a client certificate).
 //! Variables come from a map; the process environment is not touched.
 
+mod common;
+
+use common::pki::Pki;
 use std::{
     collections::HashMap,
     net::SocketAddr,
-    path::{Path, PathBuf},
+    path::Path,
     sync::{Arc, Mutex},
 };
 
@@ -35,92 +38,31 @@ use sysotel::{
 use tokio::net::TcpListener;
 use tonic::{
     Status,
-    transport::{Certificate, Identity, Server, ServerTlsConfig, server::TcpIncoming},
+    transport::{Server, ServerTlsConfig, server::TcpIncoming},
 };
 
 // ---------------------------------------------------------------- certificates
 
-struct Pki {
-    _dir: tempfile::TempDir,
-    ca: PathBuf,
-    client_cert: PathBuf,
-    client_key: PathBuf,
-    ca_pem: String,
-    server_cert_pem: String,
-    server_key_pem: String,
-}
-
-impl Pki {
-    /// A CA, a server certificate for 127.0.0.1/localhost and a client
-    /// certificate, all signed by the CA; PEM files in a temporary directory.
-    fn new() -> Pki {
-        use rcgen::{
-            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-            KeyUsagePurpose,
-        };
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(DnType::CommonName, "sysotel test CA");
-        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca_params, ca_key);
-
-        let leaf = |names: Vec<String>, usage: ExtendedKeyUsagePurpose| {
-            let key = KeyPair::generate().unwrap();
-            let mut params = CertificateParams::new(names).unwrap();
-            params.extended_key_usages = vec![usage];
-            let cert = params.signed_by(&key, &issuer).unwrap();
-            (cert.pem(), key.serialize_pem())
-        };
-        let (server_cert_pem, server_key_pem) =
-            leaf(vec!["127.0.0.1".into(), "localhost".into()], ExtendedKeyUsagePurpose::ServerAuth);
-        let (client_cert_pem, client_key_pem) = leaf(vec!["sysotel-agent".into()], ExtendedKeyUsagePurpose::ClientAuth);
-
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, pem: &str| {
-            let path = dir.path().join(name);
-            std::fs::write(&path, pem).unwrap();
-            path
-        };
-        let ca_pem = ca_cert.pem();
-        Pki {
-            ca: write("ca.pem", &ca_pem),
-            client_cert: write("client.pem", &client_cert_pem),
-            client_key: write("client.key", &client_key_pem),
-            _dir: dir,
-            ca_pem,
-            server_cert_pem,
-            server_key_pem,
-        }
-    }
-
-    fn tonic_server(&self, require_client_cert: bool) -> ServerTlsConfig {
-        let tls = ServerTlsConfig::new().identity(Identity::from_pem(&self.server_cert_pem, &self.server_key_pem));
-        if require_client_cert { tls.client_ca_root(Certificate::from_pem(&self.ca_pem)) } else { tls }
-    }
-
-    fn rustls_server(&self, require_client_cert: bool) -> tokio_rustls::TlsAcceptor {
-        use tokio_rustls::rustls::{
-            RootCertStore, ServerConfig,
-            pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
-            server::WebPkiClientVerifier,
-        };
-        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-        let chain = CertificateDer::pem_slice_iter(self.server_cert_pem.as_bytes()).map(Result::unwrap).collect();
-        let key = PrivateKeyDer::from_pem_slice(self.server_key_pem.as_bytes()).unwrap();
-        let builder = ServerConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions();
-        let builder = builder.unwrap();
-        let config = if require_client_cert {
-            let mut roots = RootCertStore::empty();
-            roots.add(CertificateDer::from_pem_slice(self.ca_pem.as_bytes()).unwrap()).unwrap();
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
-            builder.with_client_cert_verifier(verifier).with_single_cert(chain, key).unwrap()
-        } else {
-            builder.with_no_client_auth().with_single_cert(chain, key).unwrap()
-        };
-        tokio_rustls::TlsAcceptor::from(Arc::new(config))
-    }
+fn rustls_server(pki: &Pki, require_client_cert: bool) -> tokio_rustls::TlsAcceptor {
+    use tokio_rustls::rustls::{
+        RootCertStore, ServerConfig,
+        pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
+        server::WebPkiClientVerifier,
+    };
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let chain = CertificateDer::pem_slice_iter(pki.server_cert_pem.as_bytes()).map(Result::unwrap).collect();
+    let key = PrivateKeyDer::from_pem_slice(pki.server_key_pem.as_bytes()).unwrap();
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions();
+    let builder = builder.unwrap();
+    let config = if require_client_cert {
+        let mut roots = RootCertStore::empty();
+        roots.add(CertificateDer::from_pem_slice(pki.ca_pem.as_bytes()).unwrap()).unwrap();
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider).build().unwrap();
+        builder.with_client_cert_verifier(verifier).with_single_cert(chain, key).unwrap()
+    } else {
+        builder.with_no_client_auth().with_single_cert(chain, key).unwrap()
+    };
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
 }
 
 fn path(p: &Path) -> String {
@@ -288,7 +230,7 @@ async fn grpc_presents_the_client_certificate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_trusts_the_ca_from_the_variables() {
     let pki = Pki::new();
-    let (addr, received) = http_collector(pki.rustls_server(false)).await;
+    let (addr, received) = http_collector(rustls_server(&pki, false)).await;
     let endpoint = format!("https://{addr}");
     let vars = Vars::new(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone()),
@@ -307,7 +249,7 @@ async fn http_trusts_the_ca_from_the_variables() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_presents_the_client_certificate() {
     let pki = Pki::new();
-    let (addr, received) = http_collector(pki.rustls_server(true)).await;
+    let (addr, received) = http_collector(rustls_server(&pki, true)).await;
     let endpoint = format!("https://localhost:{}/custom/logs", addr.port());
     let vars = Vars::new(&[
         ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint.clone()),
@@ -330,7 +272,7 @@ async fn http_presents_the_client_certificate() {
 fn http_client_works_without_a_runtime() {
     let server_rt = tokio::runtime::Runtime::new().unwrap();
     let pki = Pki::new();
-    let (addr, received) = server_rt.block_on(http_collector(pki.rustls_server(false)));
+    let (addr, received) = server_rt.block_on(http_collector(rustls_server(&pki, false)));
     let vars = Vars::new(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("https://{addr}")),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),

@@ -1,34 +1,17 @@
 //! OTLP/JSON encoding of one request as one line.
 //!
-//! opentelemetry-proto's `with-serde` impls already follow the spec
-//! (`protocol/otlp.md`, "JSON Protobuf Encoding"): lowerCamelCase keys,
-//! trace/span ids as hex, 64-bit integers as decimal strings, enums as
-//! numbers. Unset message/optional fields come out as `null`, which is
-//! dropped here, as in `otlp_wire::json` (that module is private to the
-//! wire sender, so its small helper is mirrored rather than shared).
+//! The encoding (spec `protocol/otlp.md`, "JSON Protobuf Encoding", nulls
+//! dropped) is the wire sender's, `otlp_wire::json`; this adds the one-line
+//! guarantee the file format needs.
 
 use serde::Serialize;
-use serde_json::Value;
 
 /// The request as compact OTLP/JSON bytes, without a trailing newline.
 ///
 /// Compact `serde_json` output never contains a raw newline (strings escape
 /// it), so the result is always exactly one line.
 pub(crate) fn encode_line(req: &impl Serialize) -> Result<Vec<u8>, serde_json::Error> {
-    let mut value = serde_json::to_value(req)?;
-    drop_nulls(&mut value);
-    serde_json::to_vec(&value)
-}
-
-fn drop_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_nulls);
-        }
-        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-        _ => {}
-    }
+    crate::export::otlp_wire::json::encode(req)
 }
 
 #[cfg(test)]

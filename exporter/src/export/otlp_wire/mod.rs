@@ -36,7 +36,7 @@ mod error;
 mod grpc;
 mod headers;
 mod http;
-mod json;
+pub(crate) mod json;
 mod retry;
 mod sender;
 mod tls;
