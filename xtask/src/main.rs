@@ -2,6 +2,7 @@
 //! `.cargo/config.toml`). One module per subcommand, each with `Options` and
 //! `run`; shared helpers live in `cmd`, `env`, `user` and `stages`.
 
+mod bench;
 mod bpf_linker;
 mod build;
 mod cmd;
@@ -37,6 +38,8 @@ enum Command {
     Run(run::Options),
     /// The whole check suite: fmt, clippy, unit, python and integration tests.
     Test(test::Options),
+    /// Build, then measure sysotel's overhead and footprint (needs root).
+    Bench(bench::Options),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Build(options) => build::run(&options),
         Command::Run(options) => run::run(&options),
         Command::Test(options) => test::run(&options),
+        Command::Bench(options) => bench::run(&options),
     };
     // The error chain on one line; no backtrace even with RUST_BACKTRACE set.
     result.map_or_else(

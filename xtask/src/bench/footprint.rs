@@ -87,7 +87,7 @@ impl Sleepers {
 
     /// How many sleepers are still running.
     pub fn alive(&mut self) -> usize {
-        self.children.iter_mut().filter(|child| matches!(child.try_wait(), Ok(None))).count()
+        self.children.iter_mut().map(Child::try_wait).filter(|status| matches!(status, Ok(None))).count()
     }
 
     /// How many were started.

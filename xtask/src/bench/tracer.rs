@@ -136,16 +136,25 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
         }
         Config::Bpftrace => {
             let bpftrace = tools.bpftrace.as_ref().context("bpftrace is not installed")?;
-            // bpftrace 0.17 sizes its maps against RLIMIT_MEMLOCK.
+            // bpftrace 0.17 wants an unlimited RLIMIT_MEMLOCK; without
+            // CAP_SYS_RESOURCE (some containers) it cannot be raised, and on
+            // kernels with memcg-accounted BPF maps bpftrace runs anyway.
             let mut cmd = Command::new("sh");
-            cmd.arg("-c").arg(r#"ulimit -l unlimited && exec "$0" -e "$1""#).arg(bpftrace).arg(BPFTRACE_PROGRAM);
-            let stderr = File::create(&stderr_log).with_context(|| format!("cannot create {}", stderr_log.display()))?;
+            cmd.arg("-c")
+                .arg(r#"ulimit -l unlimited 2>/dev/null; exec "$0" -e "$1""#)
+                .arg(bpftrace)
+                .arg(BPFTRACE_PROGRAM);
+            let stderr =
+                File::create(&stderr_log).with_context(|| format!("cannot create {}", stderr_log.display()))?;
             cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr);
             let mut child = cmd.spawn().context("cannot start bpftrace")?;
             let stdout = child.stdout.take().context("bpftrace stdout")?;
             let mut tracer = Tracer { child, signal: "INT", drain: None, output_dir: None };
             let drain = wait_for_line(&mut tracer.child, stdout, "Attaching").with_context(|| {
-                format!("bpftrace did not attach; its stderr: {}", tail(&fs::read_to_string(&stderr_log).unwrap_or_default()))
+                format!(
+                    "bpftrace did not attach; its stderr: {}",
+                    tail(&fs::read_to_string(&stderr_log).unwrap_or_default())
+                )
             })?;
             tracer.drain = Some(drain);
             Ok(Some(tracer))

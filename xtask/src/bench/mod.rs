@@ -1,0 +1,144 @@
+//! `cargo xtask bench [--quick]`: sysotel's overhead on syscall-bound and
+//! exec-heavy C workloads against no tracer and bpftrace, plus its own memory
+//! and CPU footprint. Every figure is the median of several runs in which the
+//! configurations alternate, so machine drift hits all of them alike. Needs
+//! root: sysotel and bpftrace load eBPF programs.
+
+mod footprint;
+mod machine;
+mod report;
+mod runner;
+mod table;
+mod tracer;
+mod workloads;
+
+use std::{thread, time::Duration};
+
+use anyhow::{Context as _, Result, bail};
+
+use self::{
+    footprint::Sleepers,
+    machine::Scratch,
+    runner::{Measure, Point, Results},
+    tracer::{Config, Tools},
+    workloads::Binaries,
+};
+use crate::{build, setup, user};
+
+/// Settling time after a tracer is ready, for every configuration alike.
+const SETTLE: Duration = Duration::from_secs(3);
+/// Sleepers for the process-table footprint test.
+const SLEEPERS: usize = 10_000;
+
+#[derive(clap::Args)]
+pub struct Options {
+    /// 3 runs per figure instead of 5.
+    #[arg(long)]
+    quick: bool,
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    if !user::is_root() {
+        bail!(
+            "`cargo xtask bench` must run as root: sysotel and bpftrace load eBPF programs (try `sudo -E cargo xtask bench`)"
+        );
+    }
+    let env = setup::ensure(false)?;
+    let sysotel = build::build(&env, true)?;
+    let scratch = Scratch::new()?;
+    let binaries = workloads::compile(scratch.path())?;
+    let tools = Tools { sysotel, bpftrace: tracer::find_bpftrace(), scratch: scratch.path().to_owned() };
+    if tools.bpftrace.is_none() {
+        println!("bench: bpftrace not found; its configuration is skipped");
+    }
+    let runs = if options.quick { 3 } else { 5 };
+    let machine = machine::Machine::read();
+    println!("\nbench: {runs} runs, configurations alternating within each run; {}", machine.describe());
+
+    let mut results = Results::default();
+    for run in 0..runs {
+        for config in Config::ALL {
+            if config == Config::Bpftrace && tools.bpftrace.is_none() {
+                continue;
+            }
+            one_config(&mut results, &tools, &binaries, config, run)
+                .with_context(|| format!("run {}, {}", run + 1, config.label()))?;
+        }
+    }
+    let many = many_processes(&tools).context("many-processes footprint")?;
+    println!();
+    report::print(&machine, runs, &results, &many);
+    Ok(())
+}
+
+/// Starts `config`'s tracer, runs every workload under it once, stops it.
+fn one_config(results: &mut Results, tools: &Tools, binaries: &Binaries, config: Config, run: usize) -> Result<()> {
+    let tracer = tracer::start(config, tools, run)?;
+    thread::sleep(SETTLE);
+    let full_pid = tracer.as_ref().filter(|_| config == Config::Full).map(tracer::Tracer::pid);
+    let sample_at = |results: &mut Results, point: Point| -> Result<()> {
+        if let Some(pid) = full_pid {
+            let sample = footprint::sample(pid)?;
+            println!(
+                "  run {} {:<22} {:<34} rss {:.1} MiB, cpu {:.2} s",
+                run + 1,
+                config.label(),
+                point.label(),
+                sample.rss_mib,
+                sample.cpu_s
+            );
+            results.footprint.entry(point).or_default().push(sample);
+        }
+        Ok(())
+    };
+    sample_at(results, Point::Idle)?;
+    let mut jobs = vec![
+        (Measure::Getppid, &binaries.getppid, workloads::GETPPID_CALLS),
+        (Measure::OpenClose, &binaries.open_close, workloads::OPEN_CLOSE_CALLS),
+    ];
+    if config != Config::Bpftrace {
+        jobs.push((Measure::ExecStorm, &binaries.exec_storm, workloads::EXEC_STARTS));
+    }
+    for (measure, binary, arg) in jobs {
+        let value = runner::measure(binary, arg)?;
+        println!("  run {} {:<22} {:<34} {value:.2}", run + 1, config.label(), measure.label());
+        results.figures.entry((measure, config)).or_default().push(value);
+        sample_at(results, Point::After(measure))?;
+    }
+    match tracer {
+        Some(tracer) => tracer.stop(),
+        None => Ok(()),
+    }
+}
+
+/// sysotel (full) while up to `SLEEPERS` `sleep 60` children are alive.
+pub struct ManyProcesses {
+    pub before: footprint::Sample,
+    pub during: footprint::Sample,
+    pub started: usize,
+    pub alive: usize,
+    pub stopped_by: Option<String>,
+}
+
+fn many_processes(tools: &Tools) -> Result<ManyProcesses> {
+    println!("\nbench: sysotel full with {SLEEPERS} `sleep 60` children");
+    let tracer = tracer::start(Config::Full, tools, usize::MAX)?.context("sysotel full has a tracer")?;
+    thread::sleep(SETTLE);
+    let before = footprint::sample(tracer.pid())?;
+    let mut sleepers = Sleepers::spawn(SLEEPERS, 500);
+    thread::sleep(Duration::from_secs(3));
+    let during = footprint::sample(tracer.pid())?;
+    let alive = sleepers.alive();
+    let (started, stopped_by) = (sleepers.started(), sleepers.stopped_by.take());
+    println!(
+        "  {started} started, {alive} alive: rss {:.1} -> {:.1} MiB, cpu {:.2} -> {:.2} s{}",
+        before.rss_mib,
+        during.rss_mib,
+        before.cpu_s,
+        during.cpu_s,
+        stopped_by.as_deref().map(|why| format!(" ({why})")).unwrap_or_default()
+    );
+    drop(sleepers);
+    tracer.stop()?;
+    Ok(ManyProcesses { before, during, started, alive, stopped_by })
+}

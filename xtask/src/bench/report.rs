@@ -1,0 +1,119 @@
+//! The final report: raw per-run figures, then one aligned table of medians.
+
+use super::{
+    ManyProcesses,
+    machine::Machine,
+    runner::{Measure, Point, Results, median},
+    table::Table,
+    tracer::Config,
+};
+
+pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses) {
+    println!("## Raw per-run figures (run order)\n");
+    for ((measure, config), values) in &results.figures {
+        println!("{:<32} {:<26} {}", measure.label(), config.label(), join(values, 2));
+    }
+    for (point, samples) in &results.footprint {
+        let rss: Vec<f64> = samples.iter().map(|s| s.rss_mib).collect();
+        let cpu: Vec<f64> = samples.iter().map(|s| s.cpu_s).collect();
+        println!(
+            "{:<32} {:<22} rss MiB {} | cpu s {}",
+            "sysotel full footprint",
+            point.label(),
+            join(&rss, 1),
+            join(&cpu, 2)
+        );
+    }
+    println!("\n## sysotel benchmark\n");
+    println!("kernel: {}", machine.kernel);
+    println!("cpu:    {} ({} CPUs)", machine.cpu, machine.cpus);
+    println!("median of {runs} runs; configurations alternate within each run\n");
+    println!("{}", table(results, many).render());
+    println!("event flood workload: not implemented (skipped for time).");
+}
+
+fn table(results: &Results, many: &ManyProcesses) -> Table {
+    let mut table = Table::new(&["workload", "configuration", "median", "added vs no tracer", "ratio"], 2);
+    for measure in [Measure::Getppid, Measure::OpenClose] {
+        let base = results.median(measure, Config::None);
+        for config in Config::ALL {
+            let Some(value) = results.median(measure, config) else { continue };
+            let (added, ratio) = match base {
+                Some(base) if config != Config::None => {
+                    (format!("{:+.1} ns", value - base), format!("×{:.2}", value / base))
+                }
+                _ => (String::new(), String::new()),
+            };
+            table.row(vec![measure.label().into(), config.label().into(), format!("{value:.1}"), added, ratio]);
+        }
+        let added = |config| Some(results.median(measure, config)? - base?);
+        let relative = match (added(Config::Metrics), added(Config::Bpftrace)) {
+            (Some(sysotel), Some(bpftrace)) if bpftrace > 0.0 => format!("{:.2}", sysotel / bpftrace),
+            (Some(_), Some(_)) => "n/a (bpftrace added ≤ 0)".into(),
+            _ => "n/a".into(),
+        };
+        table.row(vec![
+            measure.label().into(),
+            "metrics-added / bpftrace-added".into(),
+            String::new(),
+            String::new(),
+            relative,
+        ]);
+    }
+    let measure = Measure::ExecStorm;
+    let base = results.median(measure, Config::None);
+    for config in [Config::None, Config::Metrics, Config::Full] {
+        let Some(value) = results.median(measure, config) else { continue };
+        let (slowdown, ratio) = match base {
+            Some(base) if config != Config::None => {
+                (format!("slowdown {:+.1} %", (1.0 - value / base) * 100.0), format!("×{:.2}", value / base))
+            }
+            _ => (String::new(), String::new()),
+        };
+        table.row(vec![measure.label().into(), config.label().into(), format!("{value:.0}"), slowdown, ratio]);
+    }
+    for (point, samples) in &results.footprint {
+        let rss = median(&samples.iter().map(|s| s.rss_mib).collect::<Vec<_>>()).unwrap_or(f64::NAN);
+        let cpu = median(&samples.iter().map(|s| s.cpu_s).collect::<Vec<_>>()).unwrap_or(f64::NAN);
+        table.row(vec![
+            "sysotel full RSS (MiB)".into(),
+            point.label(),
+            format!("{rss:.1}"),
+            String::new(),
+            String::new(),
+        ]);
+        let note = if *point == Point::Idle { "cumulative since start" } else { "cumulative" };
+        table.row(vec![
+            "sysotel full CPU (utime+stime, s)".into(),
+            point.label(),
+            format!("{cpu:.2}"),
+            note.into(),
+            String::new(),
+        ]);
+    }
+    let label = format!(
+        "{} live `sleep 60` (of {} started{})",
+        many.alive,
+        many.started,
+        many.stopped_by.as_deref().map(|why| format!("; {why}")).unwrap_or_default()
+    );
+    table.row(vec![
+        "sysotel full RSS (MiB), one run".into(),
+        label.clone(),
+        format!("{:.1}", many.during.rss_mib),
+        format!("{:+.1} MiB vs before ({:.1})", many.during.rss_mib - many.before.rss_mib, many.before.rss_mib),
+        String::new(),
+    ]);
+    table.row(vec![
+        "sysotel full CPU (s), one run".into(),
+        label,
+        format!("{:.2}", many.during.cpu_s),
+        format!("{:+.2} s spawning them", many.during.cpu_s - many.before.cpu_s),
+        String::new(),
+    ]);
+    table
+}
+
+fn join(values: &[f64], decimals: usize) -> String {
+    values.iter().map(|v| format!("{v:.decimals$}")).collect::<Vec<_>>().join(" ")
+}

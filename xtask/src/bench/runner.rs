@@ -1,0 +1,94 @@
+//! Running the workloads and keeping every run's figure.
+
+use std::{collections::BTreeMap, path::Path, process::Command};
+
+use anyhow::{Context as _, Result, bail};
+
+use super::{footprint::Sample, tracer::Config};
+
+/// What a workload measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Measure {
+    /// ns per `syscall(SYS_getppid)`.
+    Getppid,
+    /// ns per `open("/dev/null")` + `close`.
+    OpenClose,
+    /// `/bin/true` starts per second.
+    ExecStorm,
+}
+
+impl Measure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Getppid => "getppid (ns/call)",
+            Self::OpenClose => "open+close /dev/null (ns/pair)",
+            Self::ExecStorm => "exec storm (starts/s)",
+        }
+    }
+}
+
+/// Where in a full-mode run sysotel's footprint is sampled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Point {
+    Idle,
+    After(Measure),
+}
+
+impl Point {
+    pub fn label(self) -> String {
+        match self {
+            Self::Idle => "idle (3 s after ready)".to_owned(),
+            Self::After(measure) => format!("after {}", measure.label().split(" (").next().unwrap_or_default()),
+        }
+    }
+}
+
+/// Every run's figure, in run order.
+#[derive(Default)]
+pub struct Results {
+    pub figures: BTreeMap<(Measure, Config), Vec<f64>>,
+    pub footprint: BTreeMap<Point, Vec<Sample>>,
+}
+
+impl Results {
+    pub fn median(&self, measure: Measure, config: Config) -> Option<f64> {
+        self.figures.get(&(measure, config)).and_then(|values| median(values))
+    }
+}
+
+/// The median (mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some(f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])),
+    }
+}
+
+/// Runs a workload binary with one argument and parses the number it prints.
+pub fn measure(binary: &Path, arg: u32) -> Result<f64> {
+    let output = Command::new(binary)
+        .arg(arg.to_string())
+        .output()
+        .with_context(|| format!("cannot start {}", binary.display()))?;
+    if !output.status.success() {
+        bail!("{} failed ({}): {}", binary.display(), output.status, String::from_utf8_lossy(&output.stderr).trim());
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.trim().parse().with_context(|| format!("{} printed {text:?}, not a number", binary.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+}
