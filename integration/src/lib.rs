@@ -27,6 +27,7 @@ pub mod receiver;
 pub mod records;
 pub mod rotel;
 pub mod send;
+pub mod stack;
 pub mod workload;
 
 mod child;

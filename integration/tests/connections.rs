@@ -8,10 +8,8 @@ use std::{
     time::Duration,
 };
 
-use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
 use sysotel_integration::gate::require_integration;
-use sysotel_integration::receiver::Receiver;
-use sysotel_integration::rotel::Rotel;
+use sysotel_integration::stack::Stack;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -20,11 +18,8 @@ fn loopback_tcp_connection_becomes_client_and_server_spans() {
     if !require_integration() {
         return;
     }
-    let receiver = Receiver::start().expect("starting the OTLP receiver");
-    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
-    env.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
-    let _agent = Agent::start(env);
+    let stack = Stack::start(&[("OTEL_BSP_SCHEDULE_DELAY", "200")]);
+    let receiver = &stack.receiver;
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();

@@ -3,10 +3,8 @@
 
 use std::{process::Command, time::Duration};
 
-use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
 use sysotel_integration::gate::require_integration;
-use sysotel_integration::receiver::Receiver;
-use sysotel_integration::rotel::Rotel;
+use sysotel_integration::stack::Stack;
 use sysotel_integration::workload::unique_marker;
 
 #[test]
@@ -14,11 +12,8 @@ fn command_line_secrets_are_redacted_before_export() {
     if !require_integration() {
         return;
     }
-    let receiver = Receiver::start().expect("starting the OTLP receiver");
-    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
-    env.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
-    let _agent = Agent::start(env);
+    let stack = Stack::start(&[("OTEL_BSP_SCHEDULE_DELAY", "200")]);
+    let receiver = &stack.receiver;
 
     let marker = unique_marker();
     let secret = format!("hunter2-{marker}");

@@ -4,12 +4,11 @@
 
 use std::{process::Command, time::Duration};
 
-use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
 use sysotel_integration::gate::require_integration;
 use sysotel_integration::podman;
 use sysotel_integration::receiver::Receiver;
 use sysotel_integration::records::{LogEntry, SpanEntry};
-use sysotel_integration::rotel::Rotel;
+use sysotel_integration::stack::Stack;
 use sysotel_integration::workload::unique_marker;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -41,13 +40,12 @@ fn process_trees_become_traces_with_correlated_logs() {
         return;
     }
     podman::ensure_image().expect("building the busybox test image");
-    let receiver = Receiver::start().expect("starting the OTLP receiver");
-    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
-    env.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "200".into()));
-    env.push(("SYSOTEL_REPORT_INTERVAL_SECS".into(), "1".into()));
-    env.push(("SYSOTEL_SLOW_SYSCALLS".into(), "clock_nanosleep=100ms,nanosleep=100ms".into()));
-    let _agent = Agent::start(env);
+    let stack = Stack::start(&[
+        ("OTEL_BSP_SCHEDULE_DELAY", "200"),
+        ("SYSOTEL_REPORT_INTERVAL_SECS", "1"),
+        ("SYSOTEL_SLOW_SYSCALLS", "clock_nanosleep=100ms,nanosleep=100ms"),
+    ]);
+    let receiver = &stack.receiver;
 
     // Host: the test process existed before the agent, so `sh` roots a trace
     // and its commands are its children.
@@ -55,13 +53,13 @@ fn process_trees_become_traces_with_correlated_logs() {
     let script = format!("/bin/echo {marker}; /bin/true {marker}");
     let status = Command::new("/bin/sh").args(["-c", &script]).status().expect("running sh");
     assert!(status.success());
-    let sh_log = exec_log(&receiver, &["/bin/sh", "-c", &script]);
-    let echo_log = exec_log(&receiver, &["/bin/echo", &marker]);
-    let true_log = exec_log(&receiver, &["/bin/true", &marker]);
+    let sh_log = exec_log(receiver, &["/bin/sh", "-c", &script]);
+    let echo_log = exec_log(receiver, &["/bin/echo", &marker]);
+    let true_log = exec_log(receiver, &["/bin/true", &marker]);
     let pid = |l: &LogEntry| l.attributes.int("process.pid").expect("pid");
-    let sh = wait_span(&receiver, pid(&sh_log));
-    let echo = wait_span(&receiver, pid(&echo_log));
-    let tru = wait_span(&receiver, pid(&true_log));
+    let sh = wait_span(receiver, pid(&sh_log));
+    let echo = wait_span(receiver, pid(&echo_log));
+    let tru = wait_span(receiver, pid(&true_log));
     assert_eq!(sh.parent_span_id, "", "sh roots the trace: {sh:#?}");
     for child in [&echo, &tru] {
         assert_eq!(child.parent_span_id, sh.span_id, "{child:#?}");
@@ -80,8 +78,8 @@ fn process_trees_become_traces_with_correlated_logs() {
     // A deliberately slow call becomes a child span of its process's span.
     let status = Command::new("/bin/sleep").arg("0.3").status().expect("running sleep");
     assert!(status.success());
-    let sleep_log = exec_log(&receiver, &["/bin/sleep", "0.3"]);
-    let sleep_span = wait_span(&receiver, pid(&sleep_log));
+    let sleep_log = exec_log(receiver, &["/bin/sleep", "0.3"]);
+    let sleep_span = wait_span(receiver, pid(&sleep_log));
     let slow = receiver
         .wait_for_span(|s| s.parent_span_id == sleep_span.span_id && s.name.contains("nanosleep"), TIMEOUT)
         .unwrap_or_else(|| {
@@ -103,10 +101,10 @@ fn process_trees_become_traces_with_correlated_logs() {
     // exec'd in place, continuing the shell's span position).
     let inner = format!("/bin/echo {marker}; /bin/true");
     let id = podman::run(None, &["/bin/sh", "-c", &inner]).expect("running the container");
-    let in_sh = exec_log(&receiver, &["/bin/sh", "-c", &inner]);
-    let in_echo = exec_log(&receiver, &["/bin/echo", &marker]);
-    let in_sh_span = wait_span(&receiver, pid(&in_sh));
-    let in_echo_span = wait_span(&receiver, pid(&in_echo));
+    let in_sh = exec_log(receiver, &["/bin/sh", "-c", &inner]);
+    let in_echo = exec_log(receiver, &["/bin/echo", &marker]);
+    let in_sh_span = wait_span(receiver, pid(&in_sh));
+    let in_echo_span = wait_span(receiver, pid(&in_echo));
     let root = receiver
         .wait_for_span(
             |s| s.name.starts_with("container ") && s.attributes.str("container.id") == Some(id.as_str()),
