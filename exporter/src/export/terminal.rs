@@ -81,6 +81,15 @@ pub fn format_line(event: &LogEvent) -> String {
         let args: Vec<Vec<u8>> = args.iter().map(|a| show(a).into_bytes()).collect();
         line.push(' ');
         line.push_str(&crate::util::text::display_command_line(&args));
+    } else if event.get(attr::PROCESS_PID).is_none() {
+        // Not about a process (agent and container events): show what it carries.
+        for (k, v) in &event.attributes {
+            let value = match v {
+                AnyValue::ListAny(items) => items.iter().map(show).collect::<Vec<_>>().join(","),
+                other => show(other),
+            };
+            line.push_str(&format!(" {}={value}", k.as_str()));
+        }
     }
     line
 }
@@ -123,6 +132,22 @@ mod tests {
             format_line(&event()),
             "2023-11-14T22:13:20.123Z exec   pid=42 ppid=1 uid=0 cgroup=63 sh -c \"echo hi\""
         );
+    }
+
+    #[test]
+    fn events_without_a_process_show_their_attributes() {
+        let start = LogEvent {
+            time: UNIX_EPOCH,
+            event_name: "sysotel.agent.start",
+            severity: Severity::Info,
+            attributes: vec![(
+                Key::from_static_str("sysotel.agent.programs"),
+                AnyValue::ListAny(Box::new(vec![AnyValue::String("a".into()), AnyValue::String("b".into())])),
+            )],
+            container: None,
+            trace: None,
+        };
+        assert_eq!(format_line(&start), "1970-01-01T00:00:00.000Z start  sysotel.agent.programs=a,b");
     }
 
     #[test]
