@@ -55,18 +55,16 @@ impl LogSink for NullSink {
 pub fn build_log_sink(
     output: &LogsOutput,
     stats: &Arc<ExportStats>,
-    proc_root: &std::path::Path,
+    resource: &opentelemetry_sdk::Resource,
 ) -> Result<Box<dyn LogSink>, OtlpSetupError> {
     Ok(match output {
         LogsOutput::Terminal => Box::new(TerminalSink::new(std::io::stdout())),
         LogsOutput::Otlp(protocol) => {
-            Box::new(OtlpLogSink::new(Destination::Otlp(*protocol), agent_resource(proc_root), Arc::clone(stats))?)
+            Box::new(OtlpLogSink::new(Destination::Otlp(*protocol), resource.clone(), Arc::clone(stats))?)
         }
-        LogsOutput::File(file) => Box::new(OtlpLogSink::new(
-            Destination::File(Arc::clone(file)),
-            agent_resource(proc_root),
-            Arc::clone(stats),
-        )?),
+        LogsOutput::File(file) => {
+            Box::new(OtlpLogSink::new(Destination::File(Arc::clone(file)), resource.clone(), Arc::clone(stats))?)
+        }
         LogsOutput::Disabled => Box::new(NullSink),
     })
 }

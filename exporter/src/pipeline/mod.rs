@@ -127,11 +127,12 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         tracing::warn!("kernel BTF: {m}; the data that needs it will be missing");
     }
 
+    // The agent's own Resource, read once (host identity, OTEL_* detectors).
+    let resource = export::agent_resource(&opts.proc_root);
     let export_stats = Arc::new(ExportStats::default());
-    let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &opts.proc_root)?;
+    let mut sink = export::build_log_sink(&opts.export.logs, &export_stats, &resource)?;
     let span_stats = Arc::new(ExportStats::default());
-    let mut span_sink =
-        export::build_span_sink(opts.export.traces.clone(), &export::agent_resource(&opts.proc_root), &span_stats)?;
+    let mut span_sink = export::build_span_sink(opts.export.traces.clone(), &resource, &span_stats)?;
     let observed = matches!(opts.export.logs, LogsOutput::Otlp(_)).then(|| Arc::clone(&export_stats));
     let health = Arc::new(HealthState::new(observed));
     let _health_task = match opts.health_addr {
@@ -163,10 +164,8 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         MetricsOutput::Console => Some(MetricsOut::Console),
         MetricsOutput::Disabled => None,
     };
-    let base_resource: Vec<opentelemetry::KeyValue> = export::agent_resource(&opts.proc_root)
-        .iter()
-        .map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone()))
-        .collect();
+    let base_resource: Vec<opentelemetry::KeyValue> =
+        resource.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())).collect();
     let mut metrics = metrics_out.map(|out| MetricsCollector::new(syscalls, out, base_resource));
     let cgroup_root = std::fs::read_to_string("/proc/self/mounts").ok().and_then(|m| find_cgroup2_root(&m));
     if cgroup_root.is_none() {
@@ -247,9 +246,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 let _ = stop_tx.send(true);
             }
             _ = metrics_tick.tick(), if metrics.is_some() => {
-                let mut agent = agent_counters(&counters, &stats, &export_stats, &enricher);
-                agent.traces_exported = span_stats.exported_records.load(std::sync::atomic::Ordering::Relaxed);
-                agent.traces_failed = span_stats.failed_records.load(std::sync::atomic::Ordering::Relaxed);
+                let agent = agent_counters(&counters, &stats, &export_stats, &span_stats, &enricher);
                 if let Some(m) = metrics.as_mut() {
                     m.collect(&mut enricher, agent);
                 }
@@ -271,7 +268,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let reader_result = reader.await;
     if let Some(m) = metrics.as_mut() {
         // A last interval with the final totals, given the flush budget to leave.
-        let agent = agent_counters(&counters, &stats, &export_stats, &enricher);
+        let agent = agent_counters(&counters, &stats, &export_stats, &span_stats, &enricher);
         let deadline = tokio::time::Instant::now() + opts.shutdown_timeout / 2;
         while m.is_busy() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -367,16 +364,12 @@ fn metrics_file(file: crate::config::otel_env::OutputFile) -> metrics::SendFn {
     })
 }
 
-/// The largest per-CPU value of a gauge-like kernel slot.
-fn kernel_max(stats: &bpf::KernelStats, stat: Stat) -> u64 {
-    stats.max(stat)
-}
-
 /// The agent's self-metric totals right now.
 fn agent_counters(
     counters: &SourceCounters,
     stats: &bpf::KernelStats,
-    export: &ExportStats,
+    logs: &ExportStats,
+    spans: &ExportStats,
     enricher: &Enricher,
 ) -> AgentCounters {
     use std::sync::atomic::Ordering::Relaxed;
@@ -390,13 +383,14 @@ fn agent_counters(
         decode_errors,
         syscall_stats_full: k(Stat::SyscallStatsFull),
         syscall_errnos_full: k(Stat::SyscallErrnosFull),
-        logs_exported: export.exported_records.load(Relaxed),
-        logs_failed: export.failed_records.load(Relaxed),
+        logs_exported: logs.exported_records.load(Relaxed),
+        logs_failed: logs.failed_records.load(Relaxed),
+        // Filled in by the metrics collector, which owns those counters.
         metrics_exported: 0,
         metrics_failed: 0,
-        traces_exported: 0,
-        traces_failed: 0,
-        ringbuf_used_bytes: kernel_max(stats, Stat::RingbufUsedBytes),
+        traces_exported: spans.exported_records.load(Relaxed),
+        traces_failed: spans.failed_records.load(Relaxed),
+        ringbuf_used_bytes: stats.max(Stat::RingbufUsedBytes),
         process_table_size: enricher.table.len() as u64,
         cgroups: 0,
     }
@@ -411,12 +405,12 @@ fn handle(
     summary: &mut RunSummary,
 ) {
     match ev {
-        Event::Exec(mut e) => {
+        Event::Exec(e) => {
             let info = enricher.table.on_exec(&e).cloned();
             let mut ctx = process_context(&e.header, info.as_ref());
-            // Nothing leaves the host with a secret in it.
+            // Nothing leaves the host with a secret in it: logs and spans
+            // take the arguments from `ctx`.
             ctx.args = redact.args(&ctx.args);
-            e.args = redact.args(&e.args);
             let container = enricher.container(&e.header);
             emit_lifecycle(enricher, out);
             let time = clock.to_system_time(e.header.ktime_ns);
