@@ -20,6 +20,7 @@ use aya_ebpf::{
     programs::RawTracePointContext,
 };
 use exporter_common::{
+    config::AGENT_SLOW_SPECS,
     event::EventKind,
     events::{
         ConnEvent, SlowSyscallEvent,
@@ -101,7 +102,8 @@ pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
 #[raw_tracepoint(tracepoint = "sys_exit")]
 pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     let pid_tgid = bpf_get_current_pid_tgid();
-    if (pid_tgid >> 32) as u32 == agent().agent_pid {
+    let cfg = agent();
+    if (pid_tgid >> 32) as u32 == cfg.agent_pid {
         return 0;
     }
     let Some(slot) = INFLIGHT.get_ptr_mut(pid_tgid as u32) else { return 0 };
@@ -119,24 +121,23 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     let stats = match SYSCALL_STATS.get_ptr_mut(key) {
         Some(s) => s,
         None => {
-            if SYSCALL_STATS.insert(key, &ZERO_STATS, BPF_NOEXIST).is_err() {
-                // Either full, or another CPU inserted it first: look again.
-                match SYSCALL_STATS.get_ptr_mut(key) {
-                    Some(s) => s,
-                    None => {
+            // A failed insert means the map is full, or another CPU inserted
+            // the key first: either way, look again.
+            let inserted = SYSCALL_STATS.insert(key, &ZERO_STATS, BPF_NOEXIST).is_ok();
+            match SYSCALL_STATS.get_ptr_mut(key) {
+                Some(s) => s,
+                None => {
+                    if !inserted {
                         count(Stat::SyscallStatsFull);
-                        return 0;
                     }
-                }
-            } else {
-                match SYSCALL_STATS.get_ptr_mut(key) {
-                    Some(s) => s,
-                    None => return 0,
+                    return 0;
                 }
             }
         }
     };
-    if let Some(spec) = SLOW_SPECS.get(nr) {
+    if cfg.flags & AGENT_SLOW_SPECS != 0
+        && let Some(spec) = SLOW_SPECS.get(nr)
+    {
         if spec.threshold_ns != 0 && duration >= spec.threshold_ns {
             let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
         }

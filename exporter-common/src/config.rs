@@ -9,12 +9,16 @@ pub struct AgentConfig {
     /// Thread-group id of the agent itself; its own events are ignored so
     /// that exporting never feeds back into what is exported.
     pub agent_pid: u32,
-    /// Reserved, zero.
-    pub reserved: u32,
+    /// `AGENT_*` feature bits.
+    pub flags: u32,
 }
 
+/// `SLOW_SPECS` holds at least one entry (slow-syscall thresholds or
+/// connection roles); without it `sys_exit` skips the lookup entirely.
+pub const AGENT_SLOW_SPECS: u32 = 1 << 0;
+
 impl AgentConfig {
-    pub const DEFAULT: AgentConfig = AgentConfig { agent_pid: 0, reserved: 0 };
+    pub const DEFAULT: AgentConfig = AgentConfig { agent_pid: 0, flags: 0 };
 }
 
 const _: () = assert!(size_of::<AgentConfig>() == 8);

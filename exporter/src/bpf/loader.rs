@@ -104,7 +104,8 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     if OBJECT.is_empty() {
         return Err(LoadError::NoObject);
     }
-    let agent = AgentConfig { agent_pid, reserved: 0 };
+    let flags = if options.slow_specs.is_empty() { 0 } else { exporter_common::config::AGENT_SLOW_SPECS };
+    let agent = AgentConfig { agent_pid, flags };
     let kernel_offsets: KernelOffsets = offsets.offsets;
     let btf = Btf::from_sys_fs().ok();
     let mut loader = EbpfLoader::new();
