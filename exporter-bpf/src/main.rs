@@ -15,7 +15,11 @@ mod kernel;
 #[cfg(target_arch = "bpf")]
 mod maps;
 #[cfg(target_arch = "bpf")]
+mod paths;
+#[cfg(target_arch = "bpf")]
 mod process;
+#[cfg(target_arch = "bpf")]
+mod security;
 #[cfg(target_arch = "bpf")]
 mod syscalls;
 

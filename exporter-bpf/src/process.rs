@@ -28,11 +28,12 @@ use exporter_common::{
     events::{
         ExecEvent, ExitEvent, ForkEvent,
         exec::{
-            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
+            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_EXE_MEMFD, EXEC_EXE_UNKNOWN,
+            EXEC_EXE_UNLINKED, EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
         },
         exit::EXIT_CODE_MISSING,
     },
-    offsets::{KernelOffsets, OFF_ARGS, OFF_CRED, OFF_EXIT, OFF_PARENT, OFF_PIDS, OFF_START},
+    offsets::{KernelOffsets, OFF_ARGS, OFF_CRED, OFF_EXE, OFF_EXIT, OFF_PARENT, OFF_PIDS, OFF_START},
     stats::Stat,
 };
 
@@ -156,6 +157,10 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
                 flags |= EXEC_CREDS_MISSING;
             }
         }
+        flags |= match exe_kind(task, &off) {
+            Ok(bits) => bits,
+            Err(_) => EXEC_EXE_UNKNOWN,
+        };
         (*data).flags = flags;
     }
     entry.submit(0);
@@ -197,6 +202,26 @@ unsafe fn exec_args(data: *mut exporter_common::events::ExecData, off: &KernelOf
     }
     unsafe { (*data).args_len = copied };
     Ok(truncated)
+}
+
+/// `EXEC_EXE_UNLINKED` / `EXEC_EXE_MEMFD` for `task->mm->exe_file`: a file
+/// without links is deleted or a memfd, whose dentry name starts `memfd:`.
+#[inline(always)]
+unsafe fn exe_kind(task: *const u8, off: &KernelOffsets) -> Result<u32, i64> {
+    if !off.has(OFF_EXE | OFF_ARGS) {
+        return Err(0);
+    }
+    let mm = unsafe { read_ptr(task, off.task_mm) }?;
+    let file = unsafe { read_ptr(mm, off.mm_exe_file) }?;
+    let dentry = unsafe { read_ptr(file, off.file_dentry) }?;
+    let inode = unsafe { read_ptr(dentry, off.dentry_inode) }?;
+    let nlink = unsafe { read_at::<u32>(inode, off.inode_nlink) }?;
+    if nlink != 0 {
+        return Ok(0);
+    }
+    let name = unsafe { read_ptr(dentry, off.dentry_name) }?;
+    let prefix = unsafe { aya_ebpf::helpers::bpf_probe_read_kernel(name.cast::<[u8; 6]>()) }.map_err(i64::from)?;
+    Ok(if &prefix == b"memfd:" { EXEC_EXE_UNLINKED | EXEC_EXE_MEMFD } else { EXEC_EXE_UNLINKED })
 }
 
 /// `task->cred->{euid,egid}`.

@@ -1,4 +1,6 @@
-//! Syscall metrics aggregated in the kernel.
+//! The `sys_enter`/`sys_exit` pair: syscall metrics aggregated in the
+//! kernel, plus the per-syscall extras of `SYSCALL_SPECS` (slow calls,
+//! connections, security records).
 //!
 //! - `sys_enter` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long id)`):
 //!   records the start time and number in the thread's `INFLIGHT` slot
@@ -7,8 +9,11 @@
 //!   adds the call to `SYSCALL_STATS[(cgroup, nr)]` (count, errors, duration
 //!   sum, log2 histogram) and failures to `SYSCALL_ERRNOS[(cgroup, nr, errno)]`.
 //!
-//! Both maps are per-CPU, so the hot path takes no locks. The agent's own
-//! threads are skipped.
+//! - When `SYSCALL_SPECS[nr]` asks for it, `sys_exit` also reports slow calls,
+//!   tracks connections and emits `security` records (see `security.rs`).
+//!
+//! Both stats maps are per-CPU, so the hot path takes no locks. The agent's
+//! own threads are skipped.
 
 use aya_ebpf::{
     helpers::{
@@ -20,7 +25,7 @@ use aya_ebpf::{
     programs::RawTracePointContext,
 };
 use exporter_common::{
-    config::AGENT_SLOW_SPECS,
+    config::{AGENT_SLOW_SPECS, AGENT_SYSCALL_METRICS},
     event::EventKind,
     events::{
         ConnEvent, SlowSyscallEvent,
@@ -32,7 +37,7 @@ use exporter_common::{
         CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
         CONNS_MAX_ENTRIES, ConnBytes, ConnKey, ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight,
         SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES,
-        SlowSpec, SyscallKey, SyscallStats, bucket_of,
+        SyscallKey, SyscallSpec, SyscallStats, bucket_of,
     },
 };
 
@@ -40,11 +45,13 @@ use crate::{
     kernel::read_at,
     maps::{EVENTS, agent, count, note_fill, offsets},
     process::fill_header,
+    security::{emit_security, syscall_args},
 };
 
-/// Per-syscall slow-call thresholds and targets, written by userspace.
-#[map(name = "SLOW_SPECS")]
-static SLOW_SPECS: Array<SlowSpec> = Array::with_max_entries(SLOW_SPECS_MAX, 0);
+/// What `sys_exit` does per syscall beyond counting (slow threshold and
+/// target, connection role, security record), written by userspace.
+#[map(name = "SYSCALL_SPECS")]
+static SYSCALL_SPECS: Array<SyscallSpec> = Array::with_max_entries(SLOW_SPECS_MAX, 0);
 
 /// Open connections (IPv4/IPv6 sockets connected or accepted) by process
 /// and descriptor, with the bytes moved so far.
@@ -55,14 +62,14 @@ const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
 const EINPROGRESS: i64 = 115;
 
-/// Byte offsets of the first three syscall arguments in `struct pt_regs`
-/// (the user registers saved at entry, still intact at `sys_exit`).
+/// Byte offsets of the six syscall arguments in `struct pt_regs` (the user
+/// registers saved at entry, still intact at `sys_exit`).
 #[cfg(bpf_target_arch = "x86_64")]
-const ARG_OFFSETS: [u32; 3] = [112, 104, 96]; // di, si, dx
+pub(crate) const ARG_OFFSETS: [u32; 6] = [112, 104, 96, 56, 72, 64]; // di, si, dx, r10, r8, r9
 #[cfg(bpf_target_arch = "aarch64")]
-const ARG_OFFSETS: [u32; 3] = [272, 8, 16]; // orig_x0 (x0 holds the return value), x1, x2
+pub(crate) const ARG_OFFSETS: [u32; 6] = [272, 8, 16, 24, 32, 40]; // orig_x0 (x0 holds the return value), x1..x5
 #[cfg(not(any(bpf_target_arch = "x86_64", bpf_target_arch = "aarch64")))]
-const ARG_OFFSETS: [u32; 3] = [0, 8, 16];
+pub(crate) const ARG_OFFSETS: [u32; 6] = [0, 8, 16, 24, 32, 40];
 
 #[map(name = "INFLIGHT")]
 static INFLIGHT: LruHashMap<u32, Inflight> = LruHashMap::with_max_entries(INFLIGHT_MAX_ENTRIES, 0);
@@ -115,6 +122,30 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     let now = unsafe { bpf_ktime_get_boot_ns() };
     let duration = now.saturating_sub(start);
     let ret = ctx.arg::<u64>(1) as i64;
+    if cfg.flags & AGENT_SLOW_SPECS != 0
+        && let Some(spec) = SYSCALL_SPECS.get(nr)
+    {
+        if spec.threshold_ns != 0 && duration >= spec.threshold_ns {
+            let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+        }
+        if spec.conn_role != CONN_ROLE_NONE {
+            let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, (pid_tgid >> 32) as u32) };
+        }
+        if spec.security.enabled != 0 {
+            let regs = ctx.arg::<u64>(0) as *const u8;
+            let args = unsafe { syscall_args(regs) };
+            unsafe { emit_security(&spec.security, nr, ret, &args, (pid_tgid >> 32) as u32) };
+        }
+    }
+    if cfg.flags & AGENT_SYSCALL_METRICS != 0 {
+        record_stats(nr, ret, duration);
+    }
+    0
+}
+
+/// Adds the call to `SYSCALL_STATS` and, when it failed, `SYSCALL_ERRNOS`.
+#[inline(always)]
+fn record_stats(nr: u32, ret: i64, duration: u64) {
     let failed = (-4095..0).contains(&ret);
     let cgroup_id = unsafe { bpf_get_current_cgroup_id() };
     let key = SyscallKey { cgroup_id, nr, reserved: 0 };
@@ -130,21 +161,11 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
                     if !inserted {
                         count(Stat::SyscallStatsFull);
                     }
-                    return 0;
+                    return;
                 }
             }
         }
     };
-    if cfg.flags & AGENT_SLOW_SPECS != 0
-        && let Some(spec) = SLOW_SPECS.get(nr)
-    {
-        if spec.threshold_ns != 0 && duration >= spec.threshold_ns {
-            let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
-        }
-        if spec.conn_role != CONN_ROLE_NONE {
-            let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, (pid_tgid >> 32) as u32) };
-        }
-    }
     let bucket = bucket_of(duration);
     unsafe {
         (*stats).count += 1;
@@ -170,7 +191,6 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
             }
         }
     }
-    0
 }
 
 /// Sends a `slow_syscall` record with the call's arguments and target.

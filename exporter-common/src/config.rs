@@ -13,9 +13,12 @@ pub struct AgentConfig {
     pub flags: u32,
 }
 
-/// `SLOW_SPECS` holds at least one entry (slow-syscall thresholds or
-/// connection roles); without it `sys_exit` skips the lookup entirely.
+/// `SYSCALL_SPECS` holds at least one entry (slow-syscall thresholds,
+/// connection roles or security layouts); without it `sys_exit` skips the
+/// lookup entirely.
 pub const AGENT_SLOW_SPECS: u32 = 1 << 0;
+/// Per-syscall counts and latency histograms are kept (`SYSCALL_STATS`).
+pub const AGENT_SYSCALL_METRICS: u32 = 1 << 1;
 
 impl AgentConfig {
     pub const DEFAULT: AgentConfig = AgentConfig { agent_pid: 0, flags: 0 };

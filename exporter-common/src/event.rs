@@ -8,7 +8,7 @@ use core::mem::size_of;
 /// with `TryFrom<u32>` and rejects unknown values (a mismatched eBPF object must
 /// not be undefined behaviour). Ranges, with gaps left for growth:
 /// - 1..=19 process lifecycle
-/// - 20..=39 files (reserved)
+/// - 20..=39 security-relevant syscalls (files, privileges, kernel, evasion)
 /// - 40..=59 network (reserved)
 /// - 60..=79 privileges and isolation (reserved)
 /// - 80..=99 kernel, tracing and evasion (reserved)
@@ -23,6 +23,9 @@ pub enum EventKind {
     Exit = 3,
     /// A system call slower than its threshold (raw tracepoint `sys_exit`).
     SlowSyscall = 4,
+    /// A security-relevant system call (raw tracepoint `sys_exit`, layout
+    /// per syscall in `SYSCALL_SPECS`).
+    Security = 20,
     /// A connection opened or closed (raw tracepoint `sys_exit` of connect,
     /// accept, close).
     Connection = 40,
@@ -30,8 +33,14 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in numeric order.
-    pub const ALL: [EventKind; 5] =
-        [EventKind::Exec, EventKind::Fork, EventKind::Exit, EventKind::SlowSyscall, EventKind::Connection];
+    pub const ALL: [EventKind; 6] = [
+        EventKind::Exec,
+        EventKind::Fork,
+        EventKind::Exit,
+        EventKind::SlowSyscall,
+        EventKind::Security,
+        EventKind::Connection,
+    ];
 
     /// Stable lower-case name, used in logs and self-metrics.
     #[must_use]
@@ -41,6 +50,7 @@ impl EventKind {
             EventKind::Fork => "fork",
             EventKind::Exit => "exit",
             EventKind::SlowSyscall => "slow_syscall",
+            EventKind::Security => "security",
             EventKind::Connection => "connection",
         }
     }
@@ -59,6 +69,7 @@ impl TryFrom<u32> for EventKind {
             2 => Ok(EventKind::Fork),
             3 => Ok(EventKind::Exit),
             4 => Ok(EventKind::SlowSyscall),
+            20 => Ok(EventKind::Security),
             40 => Ok(EventKind::Connection),
             other => Err(UnknownKind(other)),
         }

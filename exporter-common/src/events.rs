@@ -4,10 +4,12 @@ pub mod conn;
 pub mod exec;
 pub mod exit;
 pub mod fork;
+pub mod security;
 pub mod slow;
 
 pub use conn::{ConnData, ConnEvent};
 pub use exec::{ExecData, ExecEvent};
 pub use exit::{ExitData, ExitEvent};
 pub use fork::{ForkData, ForkEvent};
+pub use security::{SecurityData, SecurityEvent};
 pub use slow::{SlowSyscallData, SlowSyscallEvent};

@@ -21,6 +21,16 @@ pub const OFF_CRED: u32 = 1 << 3;
 pub const OFF_EXIT: u32 = 1 << 4;
 /// `task_struct.pid` and `task_struct.tgid` are known.
 pub const OFF_PIDS: u32 = 1 << 5;
+/// `mm_struct.exe_file`, `file.f_path.dentry`, `dentry.d_inode`,
+/// `dentry.d_name.name` and `inode.i_nlink` are known (executable checks).
+pub const OFF_EXE: u32 = 1 << 6;
+/// The fields needed to turn a `struct path` into a string (working
+/// directory and descriptors of security events): `task_struct.fs`,
+/// `fs_struct.pwd`, `path.mnt`, `dentry.d_parent`, `dentry.d_name.len`,
+/// `vfsmount.mnt_root`, `mount.mnt`, `mount.mnt_parent`,
+/// `mount.mnt_mountpoint`, `task_struct.files`, `files_struct.fdt`,
+/// `fdtable.fd` and `fdtable.max_fds` (with [`OFF_EXE`]).
+pub const OFF_PATHS: u32 = 1 << 7;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -39,8 +49,34 @@ pub struct KernelOffsets {
     pub mm_arg_end: u32,
     pub cred_euid: u32,
     pub cred_egid: u32,
+    pub mm_exe_file: u32,
+    /// `file.f_path` + `path.dentry`.
+    pub file_dentry: u32,
+    pub dentry_inode: u32,
+    /// `dentry.d_name` + `qstr.name`.
+    pub dentry_name: u32,
+    pub inode_nlink: u32,
+    pub task_fs: u32,
+    /// `fs_struct.pwd` + `path.mnt`.
+    pub fs_pwd_mnt: u32,
+    /// `fs_struct.pwd` + `path.dentry`.
+    pub fs_pwd_dentry: u32,
+    /// `file.f_path` + `path.mnt`.
+    pub file_mnt: u32,
+    pub dentry_parent: u32,
+    /// `dentry.d_name` + `qstr.len`.
+    pub dentry_name_len: u32,
+    pub vfsmount_root: u32,
+    /// Offset of the embedded `struct vfsmount` in `struct mount`.
+    pub mount_mnt: u32,
+    pub mount_parent: u32,
+    pub mount_mountpoint: u32,
+    pub task_files: u32,
+    pub files_fdt: u32,
+    pub fdtable_fd: u32,
+    pub fdtable_max_fds: u32,
     /// Reserved, zero.
-    pub reserved: [u32; 3],
+    pub reserved: [u32; 2],
 }
 
 impl KernelOffsets {
@@ -59,7 +95,26 @@ impl KernelOffsets {
         mm_arg_end: 0,
         cred_euid: 0,
         cred_egid: 0,
-        reserved: [0; 3],
+        mm_exe_file: 0,
+        file_dentry: 0,
+        dentry_inode: 0,
+        dentry_name: 0,
+        inode_nlink: 0,
+        task_fs: 0,
+        fs_pwd_mnt: 0,
+        fs_pwd_dentry: 0,
+        file_mnt: 0,
+        dentry_parent: 0,
+        dentry_name_len: 0,
+        vfsmount_root: 0,
+        mount_mnt: 0,
+        mount_parent: 0,
+        mount_mountpoint: 0,
+        task_files: 0,
+        files_fdt: 0,
+        fdtable_fd: 0,
+        fdtable_max_fds: 0,
+        reserved: [0; 2],
     };
 
     /// Whether every bit of `group` is resolved.
@@ -69,7 +124,7 @@ impl KernelOffsets {
     }
 }
 
-const _: () = assert!(size_of::<KernelOffsets>() == 64);
+const _: () = assert!(size_of::<KernelOffsets>() == 136);
 
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for KernelOffsets {}

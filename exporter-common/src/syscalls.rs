@@ -4,6 +4,8 @@
 
 use core::mem::size_of;
 
+use crate::events::security::SecLayout;
+
 /// log2 latency buckets: bucket `i` counts durations in `[2^i, 2^(i+1))` ns;
 /// the last bucket also takes everything longer (>= ~2.1 s).
 pub const HIST_BUCKETS: usize = 32;
@@ -54,7 +56,7 @@ pub struct ErrnoKey {
     pub errno: u32,
 }
 
-/// Entries of `SLOW_SPECS`, indexed by syscall number.
+/// Entries of `SYSCALL_SPECS`, indexed by syscall number.
 pub const SLOW_SPECS_MAX: u32 = 512;
 
 /// No target to read.
@@ -66,20 +68,23 @@ pub const SLOW_TARGET_PATH_ARG1: u32 = 2;
 /// A `struct sockaddr *` in argument 1 with its length in argument 2.
 pub const SLOW_TARGET_SOCKADDR_ARG1: u32 = 3;
 
-/// Value of `SLOW_SPECS[nr]`: when a call counts as slow and what to read.
+/// Value of `SYSCALL_SPECS[nr]`: what `sys_exit` does beyond counting
+/// (slow-call threshold and target, connection tracking, security record).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct SlowSpec {
+pub struct SyscallSpec {
     /// Calls at least this long become `slow_syscall` events; 0 disables.
     pub threshold_ns: u64,
     /// `SLOW_TARGET_*`.
     pub target: u32,
     /// `CONN_ROLE_*`: the call's part in connection tracking.
     pub conn_role: u32,
+    /// How to report the call as a `security` record.
+    pub security: SecLayout,
 }
 
-impl SlowSpec {
-    pub const OFF: SlowSpec = SlowSpec { threshold_ns: 0, target: 0, conn_role: 0 };
+impl SyscallSpec {
+    pub const OFF: SyscallSpec = SyscallSpec { threshold_ns: 0, target: 0, conn_role: 0, security: SecLayout::OFF };
 }
 
 /// Not part of connection tracking.
@@ -153,6 +158,6 @@ unsafe impl aya::Pod for ErrnoKey {}
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for Inflight {}
 #[cfg(feature = "user")]
-unsafe impl aya::Pod for SlowSpec {}
+unsafe impl aya::Pod for SyscallSpec {}
 
-const _: () = assert!(size_of::<SlowSpec>() == 16);
+const _: () = assert!(size_of::<SyscallSpec>() == 32);

@@ -16,6 +16,7 @@ pub mod export;
 pub mod health;
 pub mod pipeline;
 pub mod process;
+pub mod security;
 pub mod signals;
 pub mod source;
 pub mod system;

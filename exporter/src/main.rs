@@ -92,6 +92,7 @@ impl RunArgs {
                 sysotel::enrich::redact::Redactor::new(&patterns)?
             },
             slow: config::parse_slow(self.slow_syscalls.or(file.slow_syscalls).as_deref().unwrap_or(""))?,
+            security: Some(sysotel::security::SecurityConfig::default()),
         })
     }
 }

@@ -28,6 +28,7 @@ pub mod records;
 pub mod rotel;
 pub mod send;
 pub mod stack;
+pub mod triggers;
 pub mod workload;
 
 mod child;

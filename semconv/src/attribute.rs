@@ -15,6 +15,10 @@ pub use opentelemetry_semantic_conventions::attribute::{
     K8S_NODE_NAME, K8S_POD_NAME, K8S_POD_START_TIME, K8S_REPLICASET_NAME, K8S_REPLICASET_UID, K8S_STATEFULSET_NAME,
     K8S_STATEFULSET_UID,
 };
+pub use opentelemetry_semantic_conventions::attribute::{
+    FILE_DIRECTORY, FILE_NAME, NETWORK_LOCAL_ADDRESS, NETWORK_LOCAL_PORT, NETWORK_TRANSPORT, SECURITY_RULE_CATEGORY,
+    SECURITY_RULE_DESCRIPTION, SECURITY_RULE_NAME, SECURITY_RULE_RULESET_NAME, SECURITY_RULE_UUID,
+};
 pub use opentelemetry_semantic_conventions::resource::{SERVICE_NAME, SERVICE_VERSION};
 
 /// Effective group id of the process (the conventions define no process
@@ -124,6 +128,54 @@ pub const SIGNAL: &str = "sysotel.signal";
 /// `success`, `failure`
 pub const EXPORT_OUTCOME: &str = "sysotel.export.outcome";
 
+/// The arguments of a security-relevant syscall by name, rendered the way
+/// rules see them (`evt.arg.NAME`).
+///
+/// # Examples
+/// `{flags: "O_WRONLY|O_CREAT", mode: "0644", name: "out.txt"}`
+pub const SYSCALL_ARGS: &str = "sysotel.syscall.args";
+
+/// A path argument was longer than the kernel side keeps and was cut.
+pub const SYSCALL_ARGS_TRUNCATED: &str = "sysotel.syscall.args_truncated";
+
+/// The second path of a call: the destination of rename and link, the
+/// target a symlink points to.
+///
+/// # Examples
+/// `/tmp/new-name`, `../etc/shadow`
+pub const FILE_TARGET_PATH: &str = "sysotel.file.target_path";
+
+/// False when a relative path could not be made absolute (the process had
+/// exited or closed the directory descriptor before the agent looked).
+pub const FILE_PATH_RESOLVED: &str = "sysotel.file.path_resolved";
+
+/// An open for reading reported because its path is watched.
+pub const FILE_WATCHED: &str = "sysotel.file.watched";
+
+/// The process's executable is a memfd (fileless execution).
+pub const PROCESS_EXECUTABLE_MEMFD: &str = "sysotel.process.executable.memfd";
+
+/// The process's executable has no links left (deleted, or a memfd).
+pub const PROCESS_EXECUTABLE_DELETED: &str = "sysotel.process.executable.deleted";
+
+/// The rule's priority in Falco's spelling.
+///
+/// # Examples
+/// `Warning`, `Critical`
+pub const RULE_PRIORITY: &str = "sysotel.rule.priority";
+
+/// The rule's tags (MITRE ATT&CK ids among them).
+///
+/// # Examples
+/// `["container", "shell", "mitre_execution", "T1059"]`
+pub const RULE_TAGS: &str = "sysotel.rule.tags";
+
+/// Event name of the record that triggered the finding.
+///
+/// # Examples
+/// `sysotel.process.exec`, `sysotel.security.file`
+pub const RULE_EVENT: &str = "sysotel.rule.event";
+
 /// Every attribute key sysotel emits (standard and our own). The registry
 /// test in `semconv/tests` fails when one is missing from `semconv/model`.
 pub const ALL: &[&str] = &[
@@ -189,4 +241,24 @@ pub const ALL: &[&str] = &[
     CLIENT_PORT,
     CONNECTION_SENT_BYTES,
     CONNECTION_RECEIVED_BYTES,
+    FILE_DIRECTORY,
+    FILE_NAME,
+    NETWORK_LOCAL_ADDRESS,
+    NETWORK_LOCAL_PORT,
+    NETWORK_TRANSPORT,
+    SECURITY_RULE_CATEGORY,
+    SECURITY_RULE_DESCRIPTION,
+    SECURITY_RULE_NAME,
+    SECURITY_RULE_RULESET_NAME,
+    SECURITY_RULE_UUID,
+    SYSCALL_ARGS,
+    SYSCALL_ARGS_TRUNCATED,
+    FILE_TARGET_PATH,
+    FILE_PATH_RESOLVED,
+    FILE_WATCHED,
+    PROCESS_EXECUTABLE_MEMFD,
+    PROCESS_EXECUTABLE_DELETED,
+    RULE_PRIORITY,
+    RULE_TAGS,
+    RULE_EVENT,
 ];

@@ -17,6 +17,12 @@ pub const EXEC_ARGS_TRUNCATED: u32 = 1 << 1;
 pub const EXEC_ARGS_MISSING: u32 = 1 << 2;
 /// The effective ids could not be read; `euid`/`egid` are meaningless.
 pub const EXEC_CREDS_MISSING: u32 = 1 << 3;
+/// The executable has no links left: a deleted file or a memfd.
+pub const EXEC_EXE_UNLINKED: u32 = 1 << 4;
+/// The executable is a memfd (`memfd_create`), i.e. fileless execution.
+pub const EXEC_EXE_MEMFD: u32 = 1 << 5;
+/// The executable's link count and name could not be read.
+pub const EXEC_EXE_UNKNOWN: u32 = 1 << 6;
 
 #[repr(C)]
 #[derive(Copy, Clone, Debug)]

@@ -6,10 +6,18 @@
 
 use aya::{
     Btf, Ebpf, EbpfLoader,
-    maps::{Array, MapData, PerCpuArray, PerCpuHashMap, RingBuf},
+    maps::{
+        Array, MapData, PerCpuArray, PerCpuHashMap, RingBuf,
+        lpm_trie::{Key, LpmTrie},
+    },
     programs::{RawTracePoint, TracePoint},
 };
-use exporter_common::{config::AgentConfig, offsets::KernelOffsets};
+use exporter_common::{
+    config::{AGENT_SLOW_SPECS, AGENT_SYSCALL_METRICS, AgentConfig},
+    events::security::SEC_WATCH_PREFIX_MAX,
+    offsets::KernelOffsets,
+    syscalls::SyscallSpec,
+};
 use thiserror::Error;
 
 use super::{offsets::Resolved, stats::KernelStats, syscall_maps::SyscallMaps};
@@ -49,7 +57,8 @@ pub enum Hook {
 pub enum Group {
     /// Process lifecycle events (always on).
     Process,
-    /// Per-cgroup syscall counts and latency histograms.
+    /// `sys_enter`/`sys_exit`: per-cgroup syscall counts and latency
+    /// histograms, slow calls, connections and security records.
     SyscallMetrics,
 }
 
@@ -78,8 +87,11 @@ pub const PROGRAMS: [Attached; 5] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
     pub syscall_metrics: bool,
-    /// Slow-syscall thresholds by syscall number (with the syscall group).
-    pub slow_specs: Vec<(u32, exporter_common::syscalls::SlowSpec)>,
+    /// `SYSCALL_SPECS` entries by syscall number (slow thresholds, connection
+    /// roles, security layouts); any entry attaches the syscall programs.
+    pub specs: Vec<(u32, SyscallSpec)>,
+    /// Watched path prefixes for open reads: `(bits, bytes)`.
+    pub watch: Vec<(u32, [u8; SEC_WATCH_PREFIX_MAX])>,
     /// Ring buffer size in bytes, when not the default.
     pub ring_bytes: Option<u32>,
 }
@@ -104,7 +116,14 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     if OBJECT.is_empty() {
         return Err(LoadError::NoObject);
     }
-    let flags = if options.slow_specs.is_empty() { 0 } else { exporter_common::config::AGENT_SLOW_SPECS };
+    let mut flags = 0;
+    if !options.specs.is_empty() {
+        flags |= AGENT_SLOW_SPECS;
+    }
+    if options.syscall_metrics {
+        flags |= AGENT_SYSCALL_METRICS;
+    }
+    let syscall_programs = flags != 0;
     let agent = AgentConfig { agent_pid, flags };
     let kernel_offsets: KernelOffsets = offsets.offsets;
     let btf = Btf::from_sys_fs().ok();
@@ -114,17 +133,25 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
         loader.map_max_entries("EVENTS", bytes);
     }
     let mut ebpf = loader.load(OBJECT)?;
-    if options.syscall_metrics {
-        let map = ebpf.map_mut("SLOW_SPECS").ok_or(LoadError::MissingMap("SLOW_SPECS"))?;
-        let mut specs: Array<&mut MapData, exporter_common::syscalls::SlowSpec> =
-            Array::try_from(map).map_err(|source| LoadError::Map { map: "SLOW_SPECS", source })?;
-        for (nr, spec) in &options.slow_specs {
-            specs.set(*nr, spec, 0).map_err(|source| LoadError::Map { map: "SLOW_SPECS", source })?;
+    if !options.specs.is_empty() {
+        let map = ebpf.map_mut("SYSCALL_SPECS").ok_or(LoadError::MissingMap("SYSCALL_SPECS"))?;
+        let mut specs: Array<&mut MapData, SyscallSpec> =
+            Array::try_from(map).map_err(|source| LoadError::Map { map: "SYSCALL_SPECS", source })?;
+        for (nr, spec) in &options.specs {
+            specs.set(*nr, spec, 0).map_err(|source| LoadError::Map { map: "SYSCALL_SPECS", source })?;
+        }
+    }
+    if !options.watch.is_empty() {
+        let map = ebpf.map_mut("SEC_WATCH").ok_or(LoadError::MissingMap("SEC_WATCH"))?;
+        let mut trie: LpmTrie<&mut MapData, [u8; SEC_WATCH_PREFIX_MAX], u8> =
+            LpmTrie::try_from(map).map_err(|source| LoadError::Map { map: "SEC_WATCH", source })?;
+        for (bits, data) in &options.watch {
+            trie.insert(&Key::new(*bits, *data), 1, 0).map_err(|source| LoadError::Map { map: "SEC_WATCH", source })?;
         }
     }
     let mut attached = Vec::new();
     for spec in PROGRAMS {
-        if spec.group == Group::SyscallMetrics && !options.syscall_metrics {
+        if spec.group == Group::SyscallMetrics && !syscall_programs {
             continue;
         }
         attach(&mut ebpf, spec)?;

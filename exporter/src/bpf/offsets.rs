@@ -10,7 +10,9 @@
 use std::path::Path;
 
 use btf_rs::{Btf, Type};
-use exporter_common::offsets::{KernelOffsets, OFF_ARGS, OFF_CRED, OFF_EXIT, OFF_PARENT, OFF_PIDS, OFF_START};
+use exporter_common::offsets::{
+    KernelOffsets, OFF_ARGS, OFF_CRED, OFF_EXE, OFF_EXIT, OFF_PARENT, OFF_PATHS, OFF_PIDS, OFF_START,
+};
 use thiserror::Error;
 
 /// Where the kernel exposes its own BTF.
@@ -84,6 +86,56 @@ pub fn resolve_with(lookup: &dyn Fn(&str, &str) -> Result<u32, OffsetsError>) ->
     if let Some(v) = group(OFF_EXIT, &[("task_struct", "exit_code")], &mut o) {
         o.task_exit_code = v[0];
     }
+    let exe = [
+        ("mm_struct", "exe_file"),
+        ("file", "f_path"),
+        ("path", "dentry"),
+        ("dentry", "d_inode"),
+        ("dentry", "d_name"),
+        ("qstr", "name"),
+        ("inode", "i_nlink"),
+    ];
+    if let Some(v) = group(OFF_EXE, &exe, &mut o) {
+        o.mm_exe_file = v[0];
+        o.file_dentry = v[1] + v[2];
+        o.dentry_inode = v[3];
+        o.dentry_name = v[4] + v[5];
+        o.inode_nlink = v[6];
+    }
+    let paths = [
+        ("task_struct", "fs"),
+        ("fs_struct", "pwd"),
+        ("path", "mnt"),
+        ("path", "dentry"),
+        ("file", "f_path"),
+        ("dentry", "d_parent"),
+        ("dentry", "d_name"),
+        ("qstr", "len"),
+        ("vfsmount", "mnt_root"),
+        ("mount", "mnt"),
+        ("mount", "mnt_parent"),
+        ("mount", "mnt_mountpoint"),
+        ("task_struct", "files"),
+        ("files_struct", "fdt"),
+        ("fdtable", "fd"),
+        ("fdtable", "max_fds"),
+    ];
+    if let Some(v) = group(OFF_PATHS, &paths, &mut o) {
+        o.task_fs = v[0];
+        o.fs_pwd_mnt = v[1] + v[2];
+        o.fs_pwd_dentry = v[1] + v[3];
+        o.file_mnt = v[4] + v[2];
+        o.dentry_parent = v[5];
+        o.dentry_name_len = v[6] + v[7];
+        o.vfsmount_root = v[8];
+        o.mount_mnt = v[9];
+        o.mount_parent = v[10];
+        o.mount_mountpoint = v[11];
+        o.task_files = v[12];
+        o.files_fdt = v[13];
+        o.fdtable_fd = v[14];
+        o.fdtable_max_fds = v[15];
+    }
     Resolved { offsets: o, missing }
 }
 
@@ -137,7 +189,7 @@ mod tests {
         let r = resolve_with(&|s, f| {
             if f == "arg_end" { Err(OffsetsError::NoField { strukt: s.into(), field: f.into() }) } else { Ok(8) }
         });
-        assert!(r.offsets.has(OFF_PIDS | OFF_PARENT | OFF_START | OFF_CRED | OFF_EXIT));
+        assert!(r.offsets.has(OFF_PIDS | OFF_PARENT | OFF_START | OFF_CRED | OFF_EXIT | OFF_EXE | OFF_PATHS));
         assert!(!r.offsets.has(OFF_ARGS));
         assert_eq!(r.missing, vec!["field mm_struct.arg_end not found in kernel BTF".to_string()]);
     }
@@ -154,5 +206,7 @@ mod tests {
         // pid and tgid are adjacent pid_t fields in every kernel since 2.6.
         assert_eq!(r.offsets.task_tgid, r.offsets.task_pid + 4);
         assert!(r.offsets.mm_arg_end > r.offsets.mm_arg_start);
+        // qstr: { hash, len } then name.
+        assert_eq!(r.offsets.dentry_name, r.offsets.dentry_name_len + 4);
     }
 }

@@ -176,7 +176,23 @@ fn load(out: &mut Vec<Finding>, resolved: bpf::offsets::Resolved) {
     match bpf::load_and_attach(
         &resolved,
         std::process::id(),
-        bpf::LoadOptions { syscall_metrics: true, slow_specs: Vec::new(), ring_bytes: None },
+        bpf::LoadOptions {
+            syscall_metrics: true,
+            specs: crate::security::layout::kernel_layouts(&crate::security::SecurityConfig::default())
+                .into_iter()
+                .map(|(nr, security)| {
+                    (
+                        nr,
+                        exporter_common::syscalls::SyscallSpec {
+                            security,
+                            ..exporter_common::syscalls::SyscallSpec::OFF
+                        },
+                    )
+                })
+                .collect(),
+            watch: Vec::new(),
+            ring_bytes: None,
+        },
     ) {
         Ok(loaded) => {
             let names: Vec<&str> = loaded.attached.iter().map(|a| a.program).collect();

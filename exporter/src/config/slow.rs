@@ -12,7 +12,7 @@ use std::{collections::HashMap, time::Duration};
 use exporter_common::syscalls::{
     CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
     SLOW_SPECS_MAX, SLOW_TARGET_NONE, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1,
-    SlowSpec,
+    SyscallSpec,
 };
 use thiserror::Error;
 
@@ -147,7 +147,7 @@ impl SlowThresholds {
     /// [`SLOW_SPECS_MAX`] that has a threshold or, with `connections`, a part
     /// in connection tracking.
     #[must_use]
-    pub fn kernel_specs(&self, connections: bool) -> Vec<(u32, SlowSpec)> {
+    pub fn kernel_specs(&self, connections: bool) -> Vec<(u32, SyscallSpec)> {
         (0..SLOW_SPECS_MAX)
             .filter_map(|nr| {
                 let name = syscalls::Sysno::new(nr as usize)?.name();
@@ -159,7 +159,7 @@ impl SlowThresholds {
                 let threshold_ns = d.map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
                 let conn_role = if connections { conn_role_of(name) } else { CONN_ROLE_NONE };
                 (threshold_ns != 0 || conn_role != CONN_ROLE_NONE)
-                    .then(|| (nr, SlowSpec { threshold_ns, target: target_of(name), conn_role }))
+                    .then(|| (nr, SyscallSpec { threshold_ns, target: target_of(name), conn_role, ..SyscallSpec::OFF }))
             })
             .collect()
     }
@@ -169,7 +169,7 @@ impl SlowThresholds {
 mod tests {
     use super::*;
 
-    fn spec_for(t: &SlowThresholds, name: &str) -> Option<SlowSpec> {
+    fn spec_for(t: &SlowThresholds, name: &str) -> Option<SyscallSpec> {
         let nr = nr_of(name).unwrap();
         t.kernel_specs(false).into_iter().find(|(n, _)| *n == nr).map(|(_, s)| s)
     }

@@ -5,7 +5,8 @@ use exporter_common::{
     events::{
         ExecData,
         exec::{
-            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
+            ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_EXE_MEMFD, EXEC_EXE_UNLINKED,
+            EXEC_FILENAME_TRUNCATED, FILENAME_MAX,
         },
     },
 };
@@ -29,6 +30,10 @@ pub struct ExecEvent {
     /// Effective ids after exec, when the kernel could read them.
     pub euid: Option<u32>,
     pub egid: Option<u32>,
+    /// The new executable is a memfd (fileless execution).
+    pub exe_memfd: bool,
+    /// The new executable has no links (deleted, or a memfd).
+    pub exe_deleted: bool,
 }
 
 pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<ExecEvent, DecodeError> {
@@ -47,6 +52,8 @@ pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<
         args_missing: data.flags & EXEC_ARGS_MISSING != 0,
         euid: (!creds_missing).then_some(data.euid),
         egid: (!creds_missing).then_some(data.egid),
+        exe_memfd: data.flags & EXEC_EXE_MEMFD != 0,
+        exe_deleted: data.flags & EXEC_EXE_UNLINKED != 0,
     })
 }
 

@@ -11,6 +11,7 @@ mod error;
 pub(crate) mod exec;
 mod header;
 mod lifecycle;
+mod security;
 mod slow;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,7 @@ pub use error::DecodeError;
 pub use exec::ExecEvent;
 pub use header::Header;
 pub use lifecycle::{ExitEvent, ForkEvent};
+pub use security::{Base, BaseKind, SecurityEvent};
 pub use slow::{SlowSyscallEvent, Target};
 
 use exporter_common::{EventHeader, EventKind};
@@ -31,6 +33,7 @@ pub enum Event {
     Fork(ForkEvent),
     Exit(ExitEvent),
     SlowSyscall(SlowSyscallEvent),
+    Security(SecurityEvent),
     Connection(ConnEvent),
 }
 
@@ -43,6 +46,7 @@ impl Event {
             Event::Fork(e) => &e.header,
             Event::Exit(e) => &e.header,
             Event::SlowSyscall(e) => &e.header,
+            Event::Security(e) => &e.header,
             Event::Connection(e) => &e.header,
         }
     }
@@ -55,6 +59,7 @@ impl Event {
             Event::Fork(_) => EventKind::Fork,
             Event::Exit(_) => EventKind::Exit,
             Event::SlowSyscall(_) => EventKind::SlowSyscall,
+            Event::Security(_) => EventKind::Security,
             Event::Connection(_) => EventKind::Connection,
         }
     }
@@ -75,6 +80,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, DecodeError> {
         EventKind::Fork => lifecycle::decode_fork(bytes, &raw, header).map(Event::Fork),
         EventKind::Exit => lifecycle::decode_exit(bytes, &raw, header).map(Event::Exit),
         EventKind::SlowSyscall => slow::decode(bytes, &raw, header).map(Event::SlowSyscall),
+        EventKind::Security => security::decode(bytes, &raw, header).map(Event::Security),
         EventKind::Connection => conn::decode(bytes, &raw, header).map(Event::Connection),
     }
 }
@@ -103,6 +109,7 @@ unsafe impl Pod for exporter_common::events::ForkData {}
 unsafe impl Pod for exporter_common::events::ExitData {}
 unsafe impl Pod for exporter_common::events::SlowSyscallData {}
 unsafe impl Pod for exporter_common::events::ConnData {}
+unsafe impl Pod for exporter_common::events::SecurityData {}
 
 /// Copies a `T` out of `bytes` at `offset` after checking the length.
 fn read_pod<T: Pod>(bytes: &[u8], offset: usize) -> Result<T, DecodeError> {

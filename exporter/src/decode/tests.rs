@@ -230,3 +230,74 @@ proptest! {
         }
     }
 }
+
+fn security_record(path: &[u8], sock: &[u8], flags: u32) -> Box<Record<exporter_common::events::SecurityData>> {
+    use exporter_common::events::{
+        SecurityData,
+        security::{SEC_AUX_MAX, SEC_PATH_MAX, SEC_SOCK_MAX},
+    };
+    let mut d = SecurityData {
+        nr: 257,
+        flags,
+        ret: 3,
+        args: [0xffff_ff9c, 0x1000, 0o1101, 0o644, 0, 0],
+        deref: 7,
+        path_len: [path.len() as u16, 0],
+        aux_len: 0,
+        sock_len: sock.len() as u16,
+        base_depth: 3,
+        reserved: [0; 3],
+        path: [[0; SEC_PATH_MAX]; 2],
+        base: [[0; 64]; 16],
+        aux: [0; SEC_AUX_MAX],
+        sock: [0; SEC_SOCK_MAX],
+    };
+    d.path[0][..path.len()].copy_from_slice(path);
+    d.sock[..sock.len()].copy_from_slice(sock);
+    // Leaf first, an empty slot for a mount crossing: /etc/ssh.
+    d.base[0][..3].copy_from_slice(b"ssh");
+    d.base[2][..3].copy_from_slice(b"etc");
+    Box::new(Record { header: header(EventKind::Security, size_of::<Record<SecurityData>>()), data: d })
+}
+
+#[test]
+fn decodes_security_records() {
+    use exporter_common::events::security::{SEC_DEREF_VALID, SEC_PATH0_TRUNCATED, SEC_WATCHED_PATH};
+    let rec = security_record(b"/etc/passwd", &[], SEC_WATCHED_PATH);
+    let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
+    assert_eq!((s.nr, s.ret, s.args[2]), (257, 3, 0o1101));
+    assert_eq!(s.paths, [Some(b"/etc/passwd".to_vec()), None]);
+    assert_eq!((s.deref, s.aux.clone(), s.sockaddr.clone()), (None, None, None));
+    assert!(s.watched && !s.truncated && !s.read_failed && !s.failed());
+    assert_eq!(s.base, None, "no SEC_BASE_* flag: no base");
+    let rec = security_record(b"x", &[], exporter_common::events::security::SEC_BASE_CWD);
+    let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
+    assert_eq!(s.base, Some(Base { kind: BaseKind::Cwd, path: b"/etc/ssh".to_vec(), truncated: false }));
+    let mut root = security_record(b"x", &[], exporter_common::events::security::SEC_BASE_FD);
+    root.data.base_depth = 0;
+    let Event::Security(s) = decode(&bytes_of(&*root)).unwrap() else { panic!("not security") };
+    assert_eq!(s.base.map(|b| (b.kind, b.path)), Some((BaseKind::Fd, b"/".to_vec())));
+    let rec = security_record(b"", &[2, 0, 0, 80], SEC_DEREF_VALID | SEC_PATH0_TRUNCATED);
+    let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
+    assert_eq!((s.paths[0].clone(), s.deref, s.sockaddr), (None, Some(7), Some(vec![2, 0, 0, 80])));
+    assert!(s.truncated);
+    let mut bad = security_record(b"/x", &[], 0);
+    bad.data.sock_len = 4000;
+    assert!(matches!(decode(&bytes_of(&*bad)), Err(DecodeError::LengthOutOfRange { field: "sock_len", .. })));
+    let mut bad = security_record(b"/x", &[], 0);
+    bad.data.base_depth = 17;
+    assert!(matches!(decode(&bytes_of(&*bad)), Err(DecodeError::LengthOutOfRange { field: "base_depth", .. })));
+    let mut bad = security_record(b"/x", &[], 0);
+    bad.data.path_len[1] = 600;
+    assert!(matches!(decode(&bytes_of(&*bad)), Err(DecodeError::LengthOutOfRange { field: "path_len", .. })));
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_mutated_security_records(pos in 0usize..2500, val in any::<u8>(), cut in 0usize..2500) {
+        let mut bytes = bytes_of(&*security_record(b"/etc/shadow", &[10, 0, 1, 2], 0));
+        if pos < bytes.len() { bytes[pos] = val; }
+        bytes.truncate(cut.max(1));
+        let _ = decode(&bytes);
+    }
+}

@@ -7,7 +7,7 @@ use std::{sync::Arc, time::SystemTime};
 
 use opentelemetry::{
     KeyValue,
-    logs::{LogRecord as _, Logger as _, LoggerProvider as _},
+    logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _},
     trace::TraceFlags,
 };
 use opentelemetry_sdk::{
@@ -127,6 +127,9 @@ impl LogSink for OtlpLogSink {
         record.set_severity_number(event.severity);
         if let Some(t) = event.trace {
             record.set_trace_context(t.trace_id, t.span_id, Some(TraceFlags::SAMPLED));
+        }
+        if let Some(body) = event.body {
+            record.set_body(AnyValue::String(body.into()));
         }
         record.add_attributes(event.attributes);
         logger.emit(record);

@@ -77,7 +77,10 @@ pub fn format_line(event: &LogEvent) -> String {
             }
         }
     }
-    if let Some(AnyValue::ListAny(args)) = event.get(attr::PROCESS_COMMAND_ARGS) {
+    if let Some(body) = &event.body {
+        line.push(' ');
+        line.push_str(body);
+    } else if let Some(AnyValue::ListAny(args)) = event.get(attr::PROCESS_COMMAND_ARGS) {
         let args: Vec<Vec<u8>> = args.iter().map(|a| show(a).into_bytes()).collect();
         line.push(' ');
         line.push_str(&crate::util::text::display_command_line(&args));
@@ -123,6 +126,7 @@ mod tests {
             ],
             container: None,
             trace: None,
+            body: None,
         }
     }
 
@@ -146,6 +150,7 @@ mod tests {
             )],
             container: None,
             trace: None,
+            body: None,
         };
         assert_eq!(format_line(&start), "1970-01-01T00:00:00.000Z start  sysotel.agent.programs=a,b");
     }

@@ -35,6 +35,8 @@ pub(super) struct Enricher {
     pub(super) spans: ProcessSpans,
     /// Open connection spans.
     pub(super) conns: Connections,
+    /// Security-event state (listen addresses, /proc lookups).
+    pub(super) security: super::security::SecurityStage,
 }
 
 impl Enricher {

@@ -10,6 +10,7 @@ mod enricher;
 mod losses;
 pub mod metrics;
 mod retired;
+mod security;
 
 use std::{collections::HashMap, future::Future, path::PathBuf, sync::Arc, time::Duration};
 
@@ -65,6 +66,8 @@ pub struct RunOptions {
     pub slow: crate::config::SlowThresholds,
     /// Secret redaction for command lines.
     pub redact: crate::enrich::redact::Redactor,
+    /// Security events (None: off).
+    pub security: Option<crate::security::SecurityConfig>,
 }
 
 #[derive(Debug, Error)]
@@ -85,6 +88,8 @@ pub enum PipelineError {
     MetricsSender(#[from] otlp_wire::BuildError),
     #[error("cannot read {path}: {source}")]
     Proc { path: String, source: procfs::ProcError },
+    #[error("security events: {0}")]
+    Security(String),
 }
 
 /// Totals at exit.
@@ -147,13 +152,22 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     // The syscall programs feed metrics and slow-syscall spans.
     let syscall_programs =
         opts.export.metrics != MetricsOutput::Disabled || opts.export.traces != crate::config::TracesOutput::Disabled;
+    let slow = if opts.export.traces == crate::config::TracesOutput::Disabled {
+        Vec::new()
+    } else {
+        opts.slow.kernel_specs(true)
+    };
+    let (security_layouts, watch) = match &opts.security {
+        Some(cfg) => (
+            crate::security::layout::kernel_layouts(cfg),
+            crate::security::layout::watch_keys(cfg).map_err(PipelineError::Security)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let load = bpf::LoadOptions {
         syscall_metrics: syscall_programs,
-        slow_specs: if opts.export.traces == crate::config::TracesOutput::Disabled {
-            Vec::new()
-        } else {
-            opts.slow.kernel_specs(true)
-        },
+        specs: crate::security::layout::merge_specs(slow, security_layouts),
+        watch,
         ring_bytes: opts.ring_buffer_bytes,
     };
     let loaded = bpf::load_and_attach(&resolved, agent_pid, load)?;
@@ -192,6 +206,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         lifecycle: Vec::new(),
         spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
         conns: Connections::new(65_536),
+        security: security::SecurityStage::new(opts.proc_root.clone()),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -464,6 +479,7 @@ fn handle(
                 }
             }
         }
+        Event::Security(e) => security::handle_security(e, enricher, out, clock, summary),
         Event::SlowSyscall(e) => {
             let container = enricher.container(&e.header);
             let parent = enricher.spans.current(e.header.pid);

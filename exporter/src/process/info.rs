@@ -19,6 +19,10 @@ pub struct ProcessInfo {
     pub gid: Option<u32>,
     pub egid: Option<u32>,
     pub cgroup_id: Option<u64>,
+    /// The executable is a memfd (fileless execution).
+    pub exe_memfd: bool,
+    /// The executable has no links left (deleted, or a memfd).
+    pub exe_deleted: bool,
 }
 
 impl ProcessInfo {

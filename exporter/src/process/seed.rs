@@ -55,6 +55,8 @@ fn read_process(process: &Process, proc_root: &Path) -> Option<ProcessInfo> {
     let status = process.status().ok();
     let cmdline = std::fs::read(proc_root.join(pid.to_string()).join("cmdline")).unwrap_or_default();
     let exe = process.exe().ok().map(|p| p.into_os_string().into_encoded_bytes());
+    let exe_memfd = exe.as_deref().is_some_and(|e| e.starts_with(b"/memfd:"));
+    let exe_deleted = exe.as_deref().is_some_and(|e| e.ends_with(b" (deleted)"));
     Some(ProcessInfo {
         pid,
         ppid: u32::try_from(stat.ppid).ok().filter(|&p| p != 0),
@@ -67,6 +69,8 @@ fn read_process(process: &Process, proc_root: &Path) -> Option<ProcessInfo> {
         gid: status.as_ref().map(|s| s.rgid),
         egid: status.as_ref().map(|s| s.egid),
         cgroup_id: None,
+        exe_memfd,
+        exe_deleted,
     })
 }
 

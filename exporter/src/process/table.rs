@@ -69,6 +69,8 @@ impl ProcessTable {
             gid: Some(ev.header.gid),
             egid: parent.and_then(|p| p.egid),
             cgroup_id: Some(ev.header.cgroup_id),
+            exe_memfd: parent.is_some_and(|p| p.exe_memfd),
+            exe_deleted: parent.is_some_and(|p| p.exe_deleted),
         };
         self.insert(child);
     }
@@ -96,6 +98,8 @@ impl ProcessTable {
             gid: Some(h.gid),
             egid: ev.egid,
             cgroup_id: Some(h.cgroup_id),
+            exe_memfd: ev.exe_memfd,
+            exe_deleted: ev.exe_deleted,
         };
         self.insert(info);
         self.procs.get(&h.pid)
@@ -147,6 +151,8 @@ mod tests {
             args: args.iter().map(|a| a.to_vec()).collect(),
             args_truncated: false,
             args_missing: false,
+            exe_memfd: false,
+            exe_deleted: false,
             euid: Some(0),
             egid: Some(0),
         }

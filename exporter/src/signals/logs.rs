@@ -33,6 +33,8 @@ pub struct LogEvent {
     /// The span of the process the record belongs to (log-to-trace
     /// correlation).
     pub trace: Option<SpanRef>,
+    /// Human-readable text (the record's Body), when there is one.
+    pub body: Option<String>,
 }
 
 impl LogEvent {
@@ -97,7 +99,21 @@ pub fn exec_log(
     if ev.filename_truncated {
         a.push((Key::from_static_str(attr::EXEC_FILENAME_TRUNCATED), AnyValue::Boolean(true)));
     }
-    LogEvent { time, event_name: event::PROCESS_EXEC, severity: Severity::Info, attributes: a, container, trace: None }
+    if ev.exe_memfd {
+        a.push((Key::from_static_str(attr::PROCESS_EXECUTABLE_MEMFD), AnyValue::Boolean(true)));
+    }
+    if ev.exe_deleted {
+        a.push((Key::from_static_str(attr::PROCESS_EXECUTABLE_DELETED), AnyValue::Boolean(true)));
+    }
+    LogEvent {
+        time,
+        event_name: event::PROCESS_EXEC,
+        severity: Severity::Info,
+        attributes: a,
+        container,
+        trace: None,
+        body: None,
+    }
 }
 
 /// `sysotel.container.start` or `sysotel.container.stop`: the container is
@@ -113,6 +129,7 @@ pub fn container_log(container: Arc<ContainerIdentity>, started: bool, time: Sys
         attributes,
         container: Some(container),
         trace: None,
+        body: None,
     }
 }
 
@@ -127,6 +144,7 @@ pub fn agent_start_log(programs: &[&str], time: SystemTime) -> LogEvent {
         attributes: vec![(Key::from_static_str(attr::AGENT_PROGRAMS), AnyValue::ListAny(Box::new(names)))],
         container: None,
         trace: None,
+        body: None,
     }
 }
 
@@ -156,6 +174,8 @@ mod tests {
             args: vec![b"/bin/echo".to_vec(), b"hi\xff".to_vec()],
             args_truncated: true,
             args_missing: false,
+            exe_memfd: false,
+            exe_deleted: false,
             euid: Some(0),
             egid: Some(0),
         };

@@ -5,6 +5,7 @@
 
 pub mod logs;
 pub mod metrics;
+pub mod security;
 pub mod traces;
 
 pub use logs::{Attr, LogEvent, agent_start_log, container_log, exec_log};

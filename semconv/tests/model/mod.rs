@@ -130,6 +130,9 @@ pub enum Scalar {
     Int,
     Double,
     Boolean,
+    /// `any`: a value of any type, maps (kvlists) included. Weaver has no
+    /// `any[]`, and its examples are scalars (upstream writes maps as JSON).
+    Any,
 }
 
 /// The parsed `type:` of an attribute definition.
@@ -153,6 +156,7 @@ impl AttrType {
                     "int" => Scalar::Int,
                     "double" => Scalar::Double,
                     "boolean" => Scalar::Boolean,
+                    "any" if !array => Scalar::Any,
                     _ => return Err(format!("unknown type `{s}`")),
                 };
                 Ok(Self::Primitive { scalar, array })
@@ -183,6 +187,7 @@ impl AttrType {
                     Scalar::Int => "int",
                     Scalar::Double => "double",
                     Scalar::Boolean => "boolean",
+                    Scalar::Any => "any",
                 };
                 if *array { format!("{base}[]") } else { base.to_string() }
             }
@@ -208,6 +213,7 @@ fn scalar_accepts(scalar: Scalar, v: &Value) -> bool {
         Scalar::Int => v.is_i64() || v.is_u64(),
         Scalar::Double => v.is_number(),
         Scalar::Boolean => v.is_bool(),
+        Scalar::Any => scalar_text(v).is_some(),
     }
 }
 

@@ -1,0 +1,232 @@
+//! `security` records from `sys_exit`: one generic reader for every
+//! security-relevant syscall, driven by the per-syscall [`SecLayout`] that
+//! userspace writes into `SYSCALL_SPECS`.
+//!
+//! Cheap filters run first on the raw arguments (prctl option, kill target
+//! and signal, open flags), so plain reads of ordinary files cost a few
+//! loads; an open for reading is only reported when its path lies below a
+//! watched prefix (`SEC_WATCH`, an LPM trie over the first 64 path bytes).
+//! The record is built in a per-CPU scratch slot and copied into the ring
+//! buffer once it is known to be wanted.
+
+use aya_ebpf::{
+    helpers::generated::{bpf_probe_read_kernel, bpf_probe_read_user, bpf_probe_read_user_str},
+    macros::map,
+    maps::{LpmTrie, PerCpuArray, lpm_trie::Key},
+};
+use exporter_common::{
+    event::EventKind,
+    events::{
+        SecurityEvent,
+        security::{
+            SEC_ARG_NONE, SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_TRUNCATED, SEC_DEREF_VALID,
+            SEC_FILTER_KILL_OTHER, SEC_FILTER_OPEN, SEC_FILTER_PRCTL_NAME, SEC_FLAGS_DEREF, SEC_PATH_MAX,
+            SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_SOCKLEN_PTR, SEC_WATCH_MAX_ENTRIES,
+            SEC_WATCH_PREFIX_MAX, SEC_WATCHED_PATH, SecLayout,
+        },
+    },
+    stats::Stat,
+};
+
+use crate::{
+    kernel::read_at,
+    maps::{EVENTS, count, note_fill, offsets},
+    paths::{cwd, fd_path},
+    process::fill_header,
+};
+
+/// Path prefixes whose reads are reported (writes always are).
+#[map(name = "SEC_WATCH")]
+static SEC_WATCH: LpmTrie<[u8; SEC_WATCH_PREFIX_MAX], u8> = LpmTrie::with_max_entries(SEC_WATCH_MAX_ENTRIES, 0);
+
+/// One record under construction per CPU (too big for the stack).
+#[map(name = "SEC_SCRATCH")]
+static SEC_SCRATCH: PerCpuArray<SecurityEvent> = PerCpuArray::with_max_entries(1, 0);
+
+/// `O_WRONLY | O_RDWR | O_CREAT | O_TRUNC`.
+const OPEN_WRITE_FLAGS: u64 = 0o1 | 0o2 | 0o100 | 0o1000;
+const PR_SET_NAME: u64 = 15;
+const AT_FDCWD: i32 = -100;
+
+/// Reports the call described by `layout` if its filter lets it through.
+///
+/// `args` are the six syscall arguments, `tgid` the caller's process.
+#[inline(always)]
+pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: &[u64; 6], tgid: u32) {
+    let filter = layout.filter;
+    if filter == SEC_FILTER_PRCTL_NAME && args[0] != PR_SET_NAME {
+        return;
+    }
+    if filter == SEC_FILTER_KILL_OTHER {
+        let target = args[0] as i32;
+        let sig = arg(args, layout.filter_arg).unwrap_or(0);
+        if sig == 0 || target == tgid as i32 || target == 0 {
+            return;
+        }
+    }
+    let Some(ev) = SEC_SCRATCH.get_ptr_mut(0) else { return };
+    let d = unsafe { &raw mut (*ev).data };
+    let mut flags = 0u32;
+    unsafe {
+        (*d).nr = nr;
+        (*d).ret = ret;
+        (*d).args = *args;
+        (*d).deref = 0;
+        (*d).path_len = [0; 2];
+        (*d).aux_len = 0;
+        (*d).sock_len = 0;
+        (*d).base_depth = 0;
+        (*d).reserved = [0; 3];
+    }
+    if let Some(ptr) = arg(args, layout.deref) {
+        let dst = unsafe { (&raw mut (*d).deref).cast() };
+        if unsafe { bpf_probe_read_user(dst, 8, ptr as *const _) } == 0 {
+            flags |= SEC_DEREF_VALID;
+        } else {
+            flags |= SEC_READ_FAILED;
+        }
+    }
+    flags |= unsafe { read_path(d, 0, arg(args, layout.path[0])) };
+    if filter == SEC_FILTER_OPEN {
+        let open_flags = if layout.filter_arg == SEC_FLAGS_DEREF {
+            unsafe { (*d).deref }
+        } else {
+            arg(args, layout.filter_arg).unwrap_or(0)
+        };
+        if open_flags & OPEN_WRITE_FLAGS == 0 {
+            if !unsafe { watched(d) } {
+                return;
+            }
+            flags |= SEC_WATCHED_PATH;
+        }
+    }
+    flags |= unsafe { read_path(d, 1, arg(args, layout.path[1])) };
+    flags |= unsafe { resolve_base(d, layout, args) };
+    if let Some(ptr) = arg(args, layout.aux) {
+        let dst = unsafe { (&raw mut (*d).aux).cast() };
+        let n = unsafe { bpf_probe_read_user_str(dst, SEC_AUX_MAX as u32, ptr as *const _) };
+        if n > 0 {
+            unsafe { (*d).aux_len = (n - 1) as u16 };
+        } else {
+            flags |= SEC_READ_FAILED;
+        }
+    }
+    if let Some(ptr) = arg(args, layout.sock)
+        && ptr != 0
+    {
+        flags |= unsafe { read_sock(d, ptr, layout.sock_len, args) };
+    }
+    unsafe {
+        (*d).flags = flags;
+        fill_header(&raw mut (*ev).header, EventKind::Security, size_of::<SecurityEvent>(), &offsets());
+    }
+    if EVENTS.output::<SecurityEvent>(unsafe { &*ev }, 0).is_ok() {
+        count(Stat::Emitted);
+        note_fill();
+    } else {
+        count(Stat::RingbufFull);
+    }
+}
+
+/// Fills `base`: the directory a relative `path[0]` starts from, or the
+/// file of a descriptor-only call. Returns `SEC_BASE_*` flags.
+#[inline(always)]
+unsafe fn resolve_base(d: *mut exporter_common::events::SecurityData, layout: &SecLayout, args: &[u64; 6]) -> u32 {
+    let has_path = layout.path[0] != SEC_ARG_NONE;
+    if has_path {
+        let len = unsafe { (*d).path_len[0] };
+        let first = unsafe { (*d).path[0][0] };
+        if len == 0 || first == b'/' {
+            return 0;
+        }
+    }
+    let fd = arg(args, layout.base_fd);
+    let off = offsets();
+    let out = unsafe { &raw mut (*d).base };
+    let (walked, kind) = match fd {
+        Some(fd) if fd as i32 != AT_FDCWD => (unsafe { fd_path(&off, fd as u32, out) }, SEC_BASE_FD),
+        _ if has_path => (unsafe { cwd(&off, out) }, SEC_BASE_CWD),
+        _ => return 0,
+    };
+    match walked {
+        Ok(w) => {
+            unsafe { (*d).base_depth = w.depth };
+            if w.truncated { kind | SEC_BASE_TRUNCATED } else { kind }
+        }
+        Err(_) => 0,
+    }
+}
+
+/// Argument `index` (0..=5), or `None` for [`SEC_ARG_NONE`].
+#[inline(always)]
+fn arg(args: &[u64; 6], index: u8) -> Option<u64> {
+    if index == SEC_ARG_NONE { None } else { args.get(index as usize).copied() }
+}
+
+/// Reads a user path into `path[slot]`; returns `SEC_*` flags.
+#[inline(always)]
+unsafe fn read_path(d: *mut exporter_common::events::SecurityData, slot: usize, ptr: Option<u64>) -> u32 {
+    let Some(ptr) = ptr else { return 0 };
+    let slot = slot & 1;
+    let dst = unsafe { (&raw mut (*d).path[slot]).cast() };
+    let n = unsafe { bpf_probe_read_user_str(dst, SEC_PATH_MAX as u32, ptr as *const _) };
+    if n <= 0 {
+        return SEC_READ_FAILED;
+    }
+    unsafe { (*d).path_len[slot] = (n - 1) as u16 };
+    if n as usize >= SEC_PATH_MAX { SEC_PATH0_TRUNCATED << slot } else { 0 }
+}
+
+/// Whether `path[0]` starts with a watched prefix.
+#[inline(always)]
+unsafe fn watched(d: *mut exporter_common::events::SecurityData) -> bool {
+    let len = unsafe { (*d).path_len[0] } as usize;
+    if len == 0 {
+        return false;
+    }
+    let mut key = Key::new((SEC_WATCH_PREFIX_MAX * 8) as u32, [0u8; SEC_WATCH_PREFIX_MAX]);
+    let n = if len < SEC_WATCH_PREFIX_MAX { len } else { SEC_WATCH_PREFIX_MAX };
+    let n = n & (SEC_WATCH_PREFIX_MAX * 2 - 1);
+    let src = unsafe { (&raw const (*d).path[0]).cast::<u8>() };
+    let dst = (&raw mut key.data).cast::<core::ffi::c_void>();
+    if n == 0 || n > SEC_WATCH_PREFIX_MAX || unsafe { bpf_probe_read_kernel(dst, n as u32, src.cast()) } != 0 {
+        return false;
+    }
+    SEC_WATCH.get(&key).is_some()
+}
+
+/// Copies the socket address at `ptr` (length per `len_spec`).
+#[inline(always)]
+unsafe fn read_sock(d: *mut exporter_common::events::SecurityData, ptr: u64, len_spec: u8, args: &[u64; 6]) -> u32 {
+    let len = if len_spec == SEC_ARG_NONE {
+        SEC_SOCK_MAX as u64
+    } else if len_spec & SEC_SOCKLEN_PTR != 0 {
+        let Some(lp) = arg(args, len_spec & !SEC_SOCKLEN_PTR) else { return 0 };
+        match unsafe { aya_ebpf::helpers::bpf_probe_read_user(lp as *const u32) } {
+            Ok(v) => u64::from(v),
+            Err(_) => return SEC_READ_FAILED,
+        }
+    } else {
+        arg(args, len_spec).unwrap_or(0)
+    };
+    let n = (len.min(SEC_SOCK_MAX as u64) as u32) & (SEC_SOCK_MAX as u32 * 2 - 1);
+    if n == 0 || n > SEC_SOCK_MAX as u32 {
+        return 0;
+    }
+    let dst = unsafe { (&raw mut (*d).sock).cast() };
+    if unsafe { bpf_probe_read_user(dst, n, ptr as *const _) } != 0 {
+        return SEC_READ_FAILED;
+    }
+    unsafe { (*d).sock_len = n as u16 };
+    0
+}
+
+/// The six syscall arguments from the saved user registers.
+#[inline(always)]
+pub(crate) unsafe fn syscall_args(regs: *const u8) -> [u64; 6] {
+    let mut out = [0u64; 6];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = unsafe { read_at::<u64>(regs, crate::syscalls::ARG_OFFSETS[i]) }.unwrap_or(0);
+    }
+    out
+}

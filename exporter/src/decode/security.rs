@@ -1,0 +1,147 @@
+//! Decoding of `security` records: raw arguments, path and string bytes,
+//! socket address bytes. Naming and rendering the arguments is the job of
+//! [`crate::security`]; this stays a pure, length-checked copy.
+
+use exporter_common::{
+    EventHeader, EventKind,
+    events::{
+        SecurityData,
+        security::{
+            SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_PART_MAX, SEC_BASE_PARTS, SEC_BASE_TRUNCATED,
+            SEC_DEREF_VALID, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_PATH1_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX,
+            SEC_WATCHED_PATH,
+        },
+    },
+};
+
+use super::{DecodeError, Header, check_size, read_pod};
+
+/// What the kernel-side `base` path is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BaseKind {
+    /// The caller's working directory.
+    Cwd,
+    /// The path of the layout's descriptor argument.
+    Fd,
+}
+
+/// The directory (or file) the kernel resolved for the call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Base {
+    pub kind: BaseKind,
+    pub path: Vec<u8>,
+    /// Leading components were lost (too deep or too long).
+    pub truncated: bool,
+}
+
+/// A security-relevant system call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityEvent {
+    pub header: Header,
+    pub nr: u32,
+    /// Return value (negative errno on failure).
+    pub ret: i64,
+    pub args: [u64; 6],
+    /// First 8 bytes behind the layout's pointer argument, when read.
+    pub deref: Option<u64>,
+    /// Path arguments as the caller passed them (not yet resolved).
+    pub paths: [Option<Vec<u8>>; 2],
+    /// The short string argument.
+    pub aux: Option<Vec<u8>>,
+    /// Raw `struct sockaddr` bytes.
+    pub sockaddr: Option<Vec<u8>>,
+    /// The base directory or descriptor path walked in the kernel.
+    pub base: Option<Base>,
+    /// Some path was longer than the kernel keeps.
+    pub truncated: bool,
+    /// Some string or address could not be read from user memory.
+    pub read_failed: bool,
+    /// An open for reading reported because its path is watched.
+    pub watched: bool,
+}
+
+impl SecurityEvent {
+    /// Whether the call failed.
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        (-4095..0).contains(&self.ret)
+    }
+}
+
+/// `/` + the components root first; empty slots (mount crossings) skipped.
+fn join_parts(parts: &[[u8; SEC_BASE_PART_MAX]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    for part in parts.iter().rev() {
+        let len = part.iter().position(|&b| b == 0).unwrap_or(part.len());
+        if len == 0 {
+            continue;
+        }
+        out.push(b'/');
+        out.extend_from_slice(&part[..len]);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
+
+pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<SecurityEvent, DecodeError> {
+    check_size::<exporter_common::events::SecurityEvent>(bytes, raw, EventKind::Security)?;
+    let d: SecurityData = read_pod(bytes, size_of::<EventHeader>())?;
+    let mut paths = [None, None];
+    for (i, slot) in paths.iter_mut().enumerate() {
+        let len = usize::from(d.path_len[i]);
+        if len > SEC_PATH_MAX {
+            return Err(DecodeError::LengthOutOfRange {
+                field: "path_len",
+                len: u32::from(d.path_len[i]),
+                max: SEC_PATH_MAX,
+            });
+        }
+        if len > 0 {
+            *slot = Some(d.path[i][..len].to_vec());
+        }
+    }
+    let aux_len = usize::from(d.aux_len);
+    if aux_len > SEC_AUX_MAX {
+        return Err(DecodeError::LengthOutOfRange { field: "aux_len", len: u32::from(d.aux_len), max: SEC_AUX_MAX });
+    }
+    let sock_len = usize::from(d.sock_len);
+    if sock_len > SEC_SOCK_MAX {
+        return Err(DecodeError::LengthOutOfRange { field: "sock_len", len: u32::from(d.sock_len), max: SEC_SOCK_MAX });
+    }
+    let depth = usize::from(d.base_depth);
+    if depth > SEC_BASE_PARTS {
+        return Err(DecodeError::LengthOutOfRange {
+            field: "base_depth",
+            len: u32::from(d.base_depth),
+            max: SEC_BASE_PARTS,
+        });
+    }
+    let kind = if d.flags & SEC_BASE_CWD != 0 {
+        Some(BaseKind::Cwd)
+    } else if d.flags & SEC_BASE_FD != 0 {
+        Some(BaseKind::Fd)
+    } else {
+        None
+    };
+    let base = kind.map(|kind| Base {
+        kind,
+        path: join_parts(&d.base[..depth]),
+        truncated: d.flags & SEC_BASE_TRUNCATED != 0,
+    });
+    Ok(SecurityEvent {
+        header,
+        nr: d.nr,
+        ret: d.ret,
+        args: d.args,
+        deref: (d.flags & SEC_DEREF_VALID != 0).then_some(d.deref),
+        paths,
+        aux: (aux_len > 0).then(|| d.aux[..aux_len].to_vec()),
+        sockaddr: (sock_len > 0).then(|| d.sock[..sock_len].to_vec()),
+        base,
+        truncated: d.flags & (SEC_PATH0_TRUNCATED | SEC_PATH1_TRUNCATED) != 0,
+        read_failed: d.flags & SEC_READ_FAILED != 0,
+        watched: d.flags & SEC_WATCHED_PATH != 0,
+    })
+}
