@@ -11,6 +11,7 @@ pub mod bpf;
 pub mod check;
 pub mod config;
 pub mod decode;
+pub mod detect;
 pub mod enrich;
 pub mod export;
 pub mod health;

@@ -22,12 +22,37 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Load the eBPF programs and export events until SIGINT/SIGTERM.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Report which kernel features, privileges and mounts are present.
     Check {
         /// Only inspect; do not try to load and attach the programs.
         #[arg(long)]
         no_load: bool,
+    },
+    /// Detection rules: check rule files, list the loaded rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesCommand {
+    /// Check rule files (on top of the built-in ruleset, as `run` loads them);
+    /// prints every problem as FILE:LINE:COLUMN: message and exits 1 if any.
+    Validate {
+        /// Rule files, in load order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Check the files alone, without the built-in ruleset.
+        #[arg(long)]
+        no_default_rules: bool,
+    },
+    /// List the rules `run` would load: the built-in ruleset and FILES.
+    List {
+        /// Extra rule files, in load order.
+        files: Vec<PathBuf>,
+        /// Leave out the built-in ruleset.
+        #[arg(long)]
+        no_default_rules: bool,
     },
 }
 
@@ -64,6 +89,19 @@ struct RunArgs {
     /// Seconds allowed for flushing telemetry at shutdown [default: 10].
     #[arg(long)]
     shutdown_timeout_secs: Option<u64>,
+    /// Security-event categories to report: `all`, `none`, or a comma list of
+    /// file, network, privilege, isolation, module, bpf, ptrace, evasion, signal [default: all].
+    #[arg(long, env = "SYSOTEL_SECURITY_EVENTS")]
+    security_events: Option<String>,
+    /// Also report reads below this path prefix (repeatable; comma list in the variable).
+    #[arg(long = "watch-path", env = "SYSOTEL_WATCH_PATHS", value_delimiter = ',')]
+    watch_paths: Vec<String>,
+    /// Detection rule file, loaded after the built-in rules (repeatable; comma list in the variable).
+    #[arg(long = "rules", env = "SYSOTEL_RULES", value_delimiter = ',')]
+    rules: Vec<PathBuf>,
+    /// Do not load the built-in detection rules.
+    #[arg(long, env = "SYSOTEL_NO_DEFAULT_RULES")]
+    no_default_rules: bool,
 }
 
 impl RunArgs {
@@ -92,7 +130,31 @@ impl RunArgs {
                 sysotel::enrich::redact::Redactor::new(&patterns)?
             },
             slow: config::parse_slow(self.slow_syscalls.or(file.slow_syscalls).as_deref().unwrap_or(""))?,
-            security: Some(sysotel::security::SecurityConfig::default()),
+            security: {
+                let list = self.security_events.or(file.security_events).unwrap_or_else(|| "all".into());
+                let categories = sysotel::security::SecurityConfig::parse_categories(&list)
+                    .map_err(|e| anyhow::anyhow!("security events: {e}"))?;
+                let mut cfg = sysotel::security::SecurityConfig { categories, ..Default::default() };
+                cfg.watch.extend(file.watch_paths.unwrap_or_default());
+                cfg.watch.extend(self.watch_paths);
+                cfg.watch.sort();
+                cfg.watch.dedup();
+                sysotel::security::layout::watch_keys(&cfg).map_err(|e| anyhow::anyhow!("watch paths: {e}"))?;
+                (!cfg.categories.is_empty()).then_some(cfg)
+            },
+            rules: {
+                let mut files = file.rules.unwrap_or_default();
+                files.extend(self.rules);
+                let builtin = !self.no_default_rules && file.default_rules.unwrap_or(true);
+                let config = sysotel::detect::RulesConfig { builtin, files };
+                if !config.builtin && config.files.is_empty() {
+                    None
+                } else {
+                    let ruleset =
+                        sysotel::detect::load(&config).map_err(|e| anyhow::anyhow!("invalid detection rules:\n{e}"))?;
+                    Some(std::sync::Arc::new(ruleset))
+                }
+            },
         })
     }
 }
@@ -112,13 +174,42 @@ fn main() -> ExitCode {
             print!("{}", report.render());
             if report.can_run() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
-        Command::Run(args) => match run(args) {
+        Command::Rules(cmd) => rules_command(cmd),
+        Command::Run(args) => match run(*args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("sysotel: {e:#}");
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn rules_command(cmd: RulesCommand) -> ExitCode {
+    let (files, builtin, list) = match cmd {
+        RulesCommand::Validate { files, no_default_rules } => (files, !no_default_rules, false),
+        RulesCommand::List { files, no_default_rules } => (files, !no_default_rules, true),
+    };
+    match sysotel::detect::load(&sysotel::detect::RulesConfig { builtin, files }) {
+        Ok(ruleset) if list => {
+            print!("{}", sysotel::detect::list_table(&ruleset));
+            ExitCode::SUCCESS
+        }
+        Ok(ruleset) => {
+            let enabled = ruleset.rules().iter().filter(|r| r.enabled).count();
+            println!("ok: {} rules ({enabled} enabled)", ruleset.rules().len());
+            for s in ruleset.skipped() {
+                println!("skipped: {}:{}: rule {:?} has source {:?}", s.file.display(), s.line, s.name, s.source);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for e in errors.errors() {
+                eprintln!("{e}");
+            }
+            eprintln!("{} error(s)", errors.errors().len());
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -11,6 +11,10 @@
 //! ring_buffer_bytes: 4194304     # power-of-two multiple of the page size
 //! report_interval_secs: 10
 //! shutdown_timeout_secs: 10
+//! security_events: all           # or a list: file,network,privilege,... or none
+//! watch_paths: [/srv/secrets/]   # reads below these are reported too
+//! rules: [/etc/sysotel/rules.yaml]
+//! default_rules: true            # the built-in ruleset
 //! ```
 
 use std::{
@@ -36,6 +40,14 @@ pub struct AgentFile {
     pub slow_syscalls: Option<String>,
     /// Extra secret patterns (regexes) redacted from command lines.
     pub redact_patterns: Option<Vec<String>>,
+    /// Reported security-event categories (`all`, `none`, or a comma list).
+    pub security_events: Option<String>,
+    /// Path prefixes whose reads are reported, beyond the defaults.
+    pub watch_paths: Option<Vec<String>>,
+    /// Rule files loaded after the built-in ruleset.
+    pub rules: Option<Vec<PathBuf>>,
+    /// Whether the built-in ruleset is loaded.
+    pub default_rules: Option<bool>,
 }
 
 #[derive(Debug, Error)]

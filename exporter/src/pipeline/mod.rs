@@ -68,6 +68,8 @@ pub struct RunOptions {
     pub redact: crate::enrich::redact::Redactor,
     /// Security events (None: off).
     pub security: Option<crate::security::SecurityConfig>,
+    /// Detection rules (None: no rules).
+    pub rules: Option<Arc<sysotel_rules::Ruleset>>,
 }
 
 #[derive(Debug, Error)]
@@ -206,7 +208,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         lifecycle: Vec::new(),
         spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
         conns: Connections::new(65_536),
-        security: security::SecurityStage::new(opts.proc_root.clone()),
+        security: security::SecurityStage::new(opts.proc_root.clone(), opts.rules.clone()),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -446,10 +448,22 @@ fn handle(
             if let Some(f) = finished {
                 out.spans.emit(f);
             }
-            let mut log = exec_log(&e, &ctx, container, time);
+            let mut log = exec_log(&e, &ctx, container.clone(), time);
             log.trace = span;
+            let findings = security::detect(
+                enricher,
+                crate::detect::Subject::Exec(&e),
+                &ctx,
+                info.as_ref(),
+                container.as_deref(),
+                &log,
+            );
             out.logs.emit(log);
             summary.logs_emitted += 1;
+            for f in findings {
+                out.logs.emit(f);
+                summary.logs_emitted += 1;
+            }
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
         Event::Connection(c) => {

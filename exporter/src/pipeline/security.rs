@@ -1,13 +1,17 @@
 //! The security-event stage: catalog lookup, path resolution, listen
 //! addresses, the `sysotel.security.*` record, and rule evaluation.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
+
+use sysotel_rules::Ruleset;
 
 use crate::{
     decode::SecurityEvent,
-    enrich::process_context,
+    detect::{RuleView, Subject, finding_log},
+    enrich::{ContainerIdentity, ProcessContext, process_context},
+    process::ProcessInfo,
     security::{SecurityRecord, binds::Binds, catalog, resolve::ProcFs},
-    signals::security::security_log,
+    signals::{LogEvent, security::security_log},
     util::clock::BootClock,
 };
 
@@ -17,12 +21,31 @@ use super::{Outputs, RunSummary, enricher::Enricher};
 pub(super) struct SecurityStage {
     proc: ProcFs,
     binds: Binds,
+    rules: Option<Arc<Ruleset>>,
 }
 
 impl SecurityStage {
-    pub(super) fn new(proc_root: PathBuf) -> Self {
-        SecurityStage { proc: ProcFs { root: proc_root }, binds: Binds::new(16_384) }
+    pub(super) fn new(proc_root: PathBuf, rules: Option<Arc<Ruleset>>) -> Self {
+        SecurityStage { proc: ProcFs { root: proc_root }, binds: Binds::new(16_384), rules }
     }
+}
+
+/// Evaluates the rules on one event; returns the finding records (the
+/// caller emits them after `trigger`, whose attributes they repeat).
+pub(super) fn detect(
+    enricher: &Enricher,
+    subject: Subject<'_>,
+    ctx: &ProcessContext,
+    info: Option<&ProcessInfo>,
+    container: Option<&ContainerIdentity>,
+    trigger: &LogEvent,
+) -> Vec<LogEvent> {
+    let Some(rules) = &enricher.security.rules else { return Vec::new() };
+    let view = RuleView { subject, ctx, info, table: &enricher.table, container };
+    crate::detect::evaluate(rules, &view)
+        .into_iter()
+        .map(|(rule, output)| finding_log(rule, rules.name(), output, trigger))
+        .collect()
 }
 
 /// Turns one security event into its record (and findings).
@@ -62,8 +85,13 @@ pub(super) fn handle_security(
     let container = enricher.container(&header);
     super::emit_lifecycle(enricher, out);
     let time = clock.to_system_time(header.ktime_ns);
-    let mut log = security_log(&rec, &ctx, container, time);
+    let mut log = security_log(&rec, &ctx, container.clone(), time);
     log.trace = enricher.spans.current(pid);
+    let findings = detect(enricher, Subject::Security(&rec), &ctx, info.as_ref(), container.as_deref(), &log);
     out.logs.emit(log);
     summary.logs_emitted += 1;
+    for f in findings {
+        out.logs.emit(f);
+        summary.logs_emitted += 1;
+    }
 }

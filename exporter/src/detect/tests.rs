@@ -1,0 +1,264 @@
+//! The built-in ruleset against synthetic events: each rule fires on the
+//! behaviour it describes and stays quiet on ordinary activity.
+
+use std::sync::Arc;
+
+use opentelemetry::KeyValue;
+
+use super::*;
+use crate::{
+    decode::{ExecEvent, Header, SecurityEvent},
+    enrich::{ContainerIdentity, ProcessContext},
+    process::{ProcessInfo, ProcessTable},
+    security::{SecurityRecord, catalog::by_name, resolve::ProcLookup},
+};
+
+struct Cwd(&'static str);
+impl ProcLookup for Cwd {
+    fn cwd(&self, _: u32) -> Option<String> {
+        Some(self.0.to_string())
+    }
+    fn fd_path(&self, _: u32, _: i32) -> Option<String> {
+        None
+    }
+}
+
+fn header(comm: &str) -> Header {
+    Header {
+        ktime_ns: 1,
+        pid: 100,
+        tid: 100,
+        ppid: Some(50),
+        uid: 0,
+        gid: 0,
+        cgroup_id: 9,
+        start_time_ns: None,
+        comm: comm.as_bytes().to_vec(),
+    }
+}
+
+fn ctx(comm: &str) -> ProcessContext {
+    ProcessContext {
+        pid: 100,
+        tid: 100,
+        ppid: Some(50),
+        uid: 0,
+        gid: 0,
+        euid: Some(0),
+        egid: Some(0),
+        cgroup_id: 9,
+        comm: comm.as_bytes().to_vec(),
+        exe: None,
+        args: vec![comm.as_bytes().to_vec()],
+    }
+}
+
+fn table() -> ProcessTable {
+    let mut t = ProcessTable::new(64, 100);
+    t.insert(ProcessInfo { pid: 50, ppid: Some(1), comm: b"bash".to_vec(), ..Default::default() });
+    t.insert(ProcessInfo { pid: 1, comm: b"systemd".to_vec(), ..Default::default() });
+    t
+}
+
+fn container() -> Arc<ContainerIdentity> {
+    Arc::new(ContainerIdentity {
+        id: "c0ffee".repeat(10) + "abcd",
+        pod_uid: None,
+        resource: vec![KeyValue::new("container.image.name", "busybox")],
+    })
+}
+
+fn sec(name: &str, comm: &str, args: [u64; 6], paths: [Option<&str>; 2], ret: i64) -> SecurityRecord {
+    let ev = SecurityEvent {
+        header: header(comm),
+        nr: 0,
+        ret,
+        args,
+        deref: None,
+        paths: paths.map(|p| p.map(|s| s.as_bytes().to_vec())),
+        aux: None,
+        sockaddr: None,
+        base: None,
+        truncated: false,
+        read_failed: false,
+        watched: false,
+    };
+    SecurityRecord::build(by_name(name).unwrap(), ev, &Cwd("/home/user"))
+}
+
+fn exec(comm: &str, args: &[&str], memfd: bool) -> (ExecEvent, ProcessInfo) {
+    let e = ExecEvent {
+        header: header(comm),
+        old_pid: 100,
+        filename: format!("/usr/bin/{comm}").into_bytes(),
+        filename_truncated: false,
+        args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        args_truncated: false,
+        args_missing: false,
+        euid: Some(0),
+        egid: Some(0),
+        exe_memfd: memfd,
+        exe_deleted: memfd,
+    };
+    let info = ProcessInfo {
+        pid: 100,
+        ppid: Some(50),
+        exe: Some(e.filename.clone()),
+        args: e.args.clone(),
+        comm: comm.as_bytes().to_vec(),
+        exe_memfd: memfd,
+        exe_deleted: memfd,
+        ..Default::default()
+    };
+    (e, info)
+}
+
+fn rules() -> Ruleset {
+    load(&RulesConfig { builtin: true, files: vec![] }).unwrap_or_else(|e| panic!("default rules: {e}"))
+}
+
+fn hits_sec(rs: &Ruleset, rec: &SecurityRecord, in_container: bool) -> Vec<String> {
+    let c = ctx(std::str::from_utf8(&rec.event.header.comm).unwrap());
+    let t = table();
+    let cont = container();
+    let view = RuleView {
+        subject: Subject::Security(rec),
+        ctx: &c,
+        info: None,
+        table: &t,
+        container: in_container.then_some(&*cont),
+    };
+    rs.matches(&view).map(|r| r.name.clone()).collect()
+}
+
+fn hits_exec(rs: &Ruleset, comm: &str, args: &[&str], memfd: bool, in_container: bool) -> Vec<String> {
+    let (e, info) = exec(comm, args, memfd);
+    let c = ctx(comm);
+    let t = table();
+    let cont = container();
+    let view = RuleView {
+        subject: Subject::Exec(&e),
+        ctx: &c,
+        info: Some(&info),
+        table: &t,
+        container: in_container.then_some(&*cont),
+    };
+    rs.matches(&view).map(|r| r.name.clone()).collect()
+}
+
+const AT: u64 = 0xffff_ff9c;
+const O_WRONLY_CREAT_TRUNC: u64 = 0o1101;
+
+#[test]
+fn default_rules_load_and_are_tagged() {
+    let rs = rules();
+    assert!(rs.rules().len() >= 13);
+    for r in rs.rules() {
+        assert!(r.tags.iter().any(|t| t.starts_with("mitre_")), "{} has no MITRE tactic", r.name);
+        assert!(r.tags.iter().any(|t| t.starts_with('T')), "{} has no technique id", r.name);
+        assert!(r.event_types().is_some(), "{} runs for every event", r.name);
+    }
+}
+
+#[test]
+fn each_rule_fires_on_its_behaviour() {
+    let rs = rules();
+    let one = |hits: Vec<String>, rule: &str| assert!(hits.iter().any(|h| h == rule), "{rule} not in {hits:?}");
+    one(hits_exec(&rs, "sh", &["sh", "-c", "id"], false, true), "Shell spawned in a container");
+    one(
+        hits_sec(&rs, &sec("openat", "cat", [AT, 0, 0, 0, 0, 0], [Some("/etc/shadow"), None], 3), false),
+        "Read sensitive file",
+    );
+    one(
+        hits_sec(
+            &rs,
+            &sec("openat", "vi", [AT, 0, O_WRONLY_CREAT_TRUNC, 0o644, 0, 0], [Some("/etc/cron.d/x"), None], 3),
+            false,
+        ),
+        "Write below etc",
+    );
+    one(
+        hits_sec(
+            &rs,
+            &sec("openat", "cp", [AT, 0, O_WRONLY_CREAT_TRUNC, 0o755, 0, 0], [Some("/usr/bin/ls"), None], 3),
+            false,
+        ),
+        "Write below binary directory",
+    );
+    one(
+        hits_sec(&rs, &sec("chmod", "chmod", [0, 0o4755, 0, 0, 0, 0], [Some("/tmp/x"), None], 0), false),
+        "Set setuid or setgid bit",
+    );
+    one(
+        hits_sec(&rs, &sec("init_module", "insmod", [0, 64, 0, 0, 0, 0], [None, None], -38), false),
+        "Kernel module load attempt",
+    );
+    one(
+        hits_sec(&rs, &sec("ptrace", "inject", [16, 4242, 0, 0, 0, 0], [None, None], 0), false),
+        "Ptrace attached to process",
+    );
+    one(
+        hits_sec(&rs, &sec("process_vm_writev", "inject", [4242, 0, 1, 0, 1, 0], [None, None], 8), false),
+        "Ptrace attached to process",
+    );
+    one(hits_exec(&rs, "3", &["evil", "noop"], true, false), "Fileless execution via memfd");
+    one(
+        hits_sec(&rs, &sec("setns", "nsenter", [3, 0x4000_0000, 0, 0, 0, 0], [None, None], -1), true),
+        "Namespace change in a container",
+    );
+    one(
+        hits_sec(&rs, &sec("mount", "mount", [0, 0, 0, 0, 0, 0], [Some("none"), Some("/mnt")], -1), true),
+        "Namespace change in a container",
+    );
+    one(hits_exec(&rs, "apk", &["apk", "add", "curl"], false, true), "Package manager run in a container");
+    one(
+        hits_sec(&rs, &sec("unlink", "rm", [0; 6], [Some("/var/log/auth.log"), None], 0), false),
+        "Log or shell history tampering",
+    );
+    one(
+        hits_sec(&rs, &sec("unlinkat", "rm", [AT, 0, 0, 0, 0, 0], [Some(".bash_history"), None], 0), false),
+        "Log or shell history tampering",
+    );
+    one(hits_sec(&rs, &sec("bpf", "loader", [5, 0, 144, 0, 0, 0], [None, None], 3), false), "BPF program loaded");
+    one(
+        hits_exec(&rs, "xmrig", &["xmrig", "-o", "stratum+tcp://pool:3333"], false, false),
+        "Connection to a crypto-mining port",
+    );
+}
+
+#[test]
+fn ordinary_activity_finds_nothing() {
+    let rs = rules();
+    let none = |hits: Vec<String>, what: &str| assert!(hits.is_empty(), "{what}: {hits:?}");
+    none(hits_exec(&rs, "cc", &["cc", "-O2", "-c", "main.c"], false, false), "compiler");
+    none(hits_exec(&rs, "sh", &["sh", "-c", "make"], false, false), "host shell");
+    none(hits_exec(&rs, "dpkg", &["dpkg", "-l"], false, true), "package listing in a container");
+    none(hits_exec(&rs, "apk", &["apk", "info"], false, true), "apk info in a container");
+    none(
+        hits_sec(
+            &rs,
+            &sec("openat", "cc", [AT, 0, O_WRONLY_CREAT_TRUNC, 0o644, 0, 0], [Some("target/main.o"), None], 3),
+            false,
+        ),
+        "build output",
+    );
+    none(
+        hits_sec(&rs, &sec("openat", "cat", [AT, 0, 0, 0, 0, 0], [Some("/etc/passwd"), None], 3), false),
+        "ordinary read",
+    );
+    none(
+        hits_sec(&rs, &sec("openat", "sshd", [AT, 0, 0, 0, 0, 0], [Some("/etc/shadow"), None], 3), false),
+        "sshd reads shadow",
+    );
+    none(
+        hits_sec(&rs, &sec("chmod", "chmod", [0, 0o755, 0, 0, 0, 0], [Some("/tmp/x"), None], 0), false),
+        "plain chmod",
+    );
+    none(hits_sec(&rs, &sec("ptrace", "x", [17, 4242, 0, 0, 0, 0], [None, None], 0), false), "PTRACE_DETACH");
+    none(hits_sec(&rs, &sec("unlink", "rm", [0; 6], [Some("/tmp/build.log"), None], 0), false), "temp file removal");
+    none(
+        hits_sec(&rs, &sec("unshare", "unshare", [0x4000_0000, 0, 0, 0, 0, 0], [None, None], 0), false),
+        "unshare on the host",
+    );
+    none(hits_sec(&rs, &sec("bpf", "x", [1, 0, 144, 0, 0, 0], [None, None], 0), false), "map lookup");
+}
