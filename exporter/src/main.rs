@@ -146,7 +146,7 @@ impl RunArgs {
                 let mut files = file.rules.unwrap_or_default();
                 files.extend(self.rules);
                 let builtin = !self.no_default_rules && file.default_rules.unwrap_or(true);
-                let config = sysotel::detect::RulesConfig { builtin, files };
+                let config = sysotel::detect::RulesConfig { builtin, files, agent_pid: Some(std::process::id()) };
                 if !config.builtin && config.files.is_empty() {
                     None
                 } else {
@@ -190,7 +190,7 @@ fn rules_command(cmd: RulesCommand) -> ExitCode {
         RulesCommand::Validate { files, no_default_rules } => (files, !no_default_rules, false),
         RulesCommand::List { files, no_default_rules } => (files, !no_default_rules, true),
     };
-    match sysotel::detect::load(&sysotel::detect::RulesConfig { builtin, files }) {
+    match sysotel::detect::load(&sysotel::detect::RulesConfig { builtin, files, agent_pid: None }) {
         Ok(ruleset) if list => {
             print!("{}", sysotel::detect::list_table(&ruleset));
             ExitCode::SUCCESS

@@ -76,14 +76,14 @@ fields! {
     EvtArg, "evt.arg", Str, Key, "Named syscall argument as rendered by the agent: `evt.arg.flags` or `evt.arg[flags]`.";
     EvtCategory, "evt.category", Str, None, "Event category: file, network, privilege, mount, module, bpf, ptrace, memfd, prctl, signal, process.";
     ProcName, "proc.name", Str, None, "Process name (comm).";
-    ProcExe, "proc.exe", Str, None, "First command-line argument (argv[0]).";
+    ProcExe, "proc.exe", Str, None, "First command-line argument (`argv[0]`).";
     ProcExepath, "proc.exepath", Str, None, "Full path of the executable.";
     ProcCmdline, "proc.cmdline", Str, None, "Process name followed by its arguments.";
     ProcArgs, "proc.args", Str, None, "Arguments joined by spaces, without the process name.";
     ProcPid, "proc.pid", Num, None, "Process id (thread group id).";
     ProcPpid, "proc.ppid", Num, None, "Parent process id.";
     ProcPname, "proc.pname", Str, None, "Parent process name.";
-    ProcPexe, "proc.pexe", Str, None, "Parent's argv[0].";
+    ProcPexe, "proc.pexe", Str, None, "Parent's `argv[0]`.";
     ProcPexepath, "proc.pexepath", Str, None, "Full path of the parent's executable.";
     ProcPcmdline, "proc.pcmdline", Str, None, "Parent's command line.";
     ProcAname, "proc.aname", Str, OptionalIndex, "Ancestor name: `proc.aname[1]` is the parent; without an index any ancestor may match.";

@@ -98,7 +98,7 @@ pub(crate) struct FileError {
 }
 
 /// Keys of Falco rules that sysotel accepts and ignores.
-const IGNORED_RULE_KEYS: &[&str] =
+pub(crate) const IGNORED_RULE_KEYS: &[&str] =
     &["required_engine_version", "warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration"];
 
 /// Reads all items of a document.

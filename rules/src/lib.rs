@@ -51,7 +51,7 @@
 //!             Field::ProcPid => Value::Num(self.pid),
 //!             Field::EvtDir => Value::from("<"),
 //!             Field::ProcAname => match f.index() {
-//!                 Some(n) => self.ancestors.get(n as usize - 1).map(String::as_str).into(),
+//!                 Some(n) => self.ancestors.get(n as usize - 1).map(String::as_str).into(), // n >= 1
 //!                 None => Value::Many(self.ancestors.iter().map(|s| Cow::Borrowed(s.as_str())).collect()),
 //!             },
 //!             _ => Value::None,

@@ -10,7 +10,9 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::error::{ErrorKind, ItemKind, ItemRef, LoadError};
-use crate::items::{ExceptionItem, FileError, Item, ListItem, MacroItem, Mode, RuleItem, Text, read_items};
+use crate::items::{
+    ExceptionItem, FileError, IGNORED_RULE_KEYS, Item, ListItem, MacroItem, Mode, RuleItem, Text, read_items,
+};
 use crate::priority::Priority;
 use crate::ruleset::SkippedRule;
 use crate::yaml::{self, Mark, Node};
@@ -276,8 +278,9 @@ impl State {
     fn modify_rule(&mut self, file: usize, r: RuleItem) {
         let me = Some(item(ItemKind::Rule, &r.name));
         let mut errors = Vec::new();
-        let always_ok =
-            |k: &str| matches!(k, "rule" | "enabled" | "source" | "append" | "override" | "required_engine_version");
+        let always_ok = |k: &str| {
+            matches!(k, "rule" | "enabled" | "source" | "append" | "override") || IGNORED_RULE_KEYS.contains(&k)
+        };
         if r.append {
             for (key, mark) in &r.keys {
                 if !always_ok(key) && key != "condition" && key != "exceptions" {

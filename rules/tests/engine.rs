@@ -248,3 +248,10 @@ fn later_files_see_earlier_definitions_and_vice_versa() {
     assert_eq!(hits(&rs, &exec("x")), ["R"]);
     assert_eq!(rs.rules()[0].source_file, a);
 }
+
+#[test]
+fn a_ruleset_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Ruleset>();
+    assert_send_sync::<sysotel_rules::RuleInfo>();
+}

@@ -26,6 +26,9 @@ pub struct RulesConfig {
     pub builtin: bool,
     /// Rule files, loaded in order after it.
     pub files: Vec<PathBuf>,
+    /// The running agent's pid, appended to the built-in
+    /// `sysotel_agent_pids` list (self-protection rules).
+    pub agent_pid: Option<u32>,
 }
 
 /// Loads the configured rules into one ruleset.
@@ -36,6 +39,10 @@ pub fn load(config: &RulesConfig) -> Result<Ruleset, LoadErrors> {
     let mut b = Ruleset::builder().name(DEFAULT_RULESET_NAME);
     if config.builtin {
         b = b.text(Path::new("<builtin>/default.yaml"), DEFAULT_RULES);
+        if let Some(pid) = config.agent_pid {
+            let list = format!("- list: sysotel_agent_pids\n  items: [{pid}]\n  append: true\n");
+            b = b.text(Path::new("<builtin>/agent.yaml"), list);
+        }
     } else if let Some(first) = config.files.first() {
         let stem = first.file_stem().map_or_else(|| "rules".into(), |s| s.to_string_lossy().into_owned());
         b = b.name(stem);

@@ -114,7 +114,8 @@ fn exec(comm: &str, args: &[&str], memfd: bool) -> (ExecEvent, ProcessInfo) {
 }
 
 fn rules() -> Ruleset {
-    load(&RulesConfig { builtin: true, files: vec![] }).unwrap_or_else(|e| panic!("default rules: {e}"))
+    load(&RulesConfig { builtin: true, files: vec![], agent_pid: Some(4242) })
+        .unwrap_or_else(|e| panic!("default rules: {e}"))
 }
 
 fn hits_sec(rs: &Ruleset, rec: &SecurityRecord, in_container: bool) -> Vec<String> {
@@ -261,4 +262,8 @@ fn ordinary_activity_finds_nothing() {
         "unshare on the host",
     );
     none(hits_sec(&rs, &sec("bpf", "x", [1, 0, 144, 0, 0, 0], [None, None], 0), false), "map lookup");
+    none(
+        hits_sec(&rs, &sec("kill", "kill", [4343, 15, 0, 0, 0, 0], [None, None], 0), false),
+        "kill of another process",
+    );
 }
