@@ -28,7 +28,13 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "otlp": {"endpoint": "http://collector.observability.svc:4317"},
         "image": {"digest": "sha256:" + "a" * 64},
         "config": {"queue_capacity": 4096, "report_interval_secs": 30},
-        "rules": {"shells.yaml": "rules:\n  - name: shell-in-container\n", "net.yaml": {"rules": []}},
+        "security": {"events": "file,network,privilege", "watchPaths": ["/srv/secrets/", "/etc/myapp/"]},
+        "rules": {
+            "defaultRules": False,
+            "custom": {"shells.yaml": "- rule: Shell\n  condition: proc.name = sh\n", "net.yaml": [{"list": "ports"}]},
+            "existingConfigMap": "team-rules",
+            "existingConfigMapKeys": ["team.yaml"],
+        },
         "resourceAttributes": {"k8s.cluster.name": "eu-1", "deployment.environment.name": "prod"},
         "clusterRole": {"clusterUid": True, "rules": [
             {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}]},

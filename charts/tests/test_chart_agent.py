@@ -197,21 +197,16 @@ def test_image_tag_defaults_to_app_version():
     assert container(manifests({"image": {"tag": "0.2.0"}}))["image"] == "ghcr.io/sysotel/sysotel:0.2.0"
 
 
-def test_config_and_rules_are_mounted():
+def test_config_is_mounted():
     values = VARIANTS["everything"]
     docs = manifests(values)
-    cm = next(d for d in docs if d["kind"] == "ConfigMap" and not d["metadata"]["name"].endswith("-collector"))
+    cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "sysotel")
+    assert set(cm["data"]) == {"config.yaml"}
     assert yaml.safe_load(cm["data"]["config.yaml"]) == values["config"]
-    assert cm["data"]["rules.shells.yaml"] == values["rules"]["shells.yaml"]
-    assert yaml.safe_load(cm["data"]["rules.net.yaml"]) == {"rules": []}
     spec = one(docs, "DaemonSet")["spec"]["template"]["spec"]
     volume = next(v for v in spec["volumes"] if v["name"] == "config")
-    assert volume["configMap"]["name"] == cm["metadata"]["name"]
-    assert sorted((i["key"], i["path"]) for i in volume["configMap"]["items"]) == [
-        ("config.yaml", "config.yaml"),
-        ("rules.net.yaml", "rules/net.yaml"),
-        ("rules.shells.yaml", "rules/shells.yaml"),
-    ]
+    first = volume["projected"]["sources"][0]["configMap"]
+    assert first == {"name": "sysotel", "items": [{"key": "config.yaml", "path": "config.yaml"}]}
     mount = next(m for m in container(docs)["volumeMounts"] if m["name"] == "config")
     assert mount == {"name": "config", "mountPath": "/etc/sysotel", "readOnly": True}
 
@@ -221,16 +216,10 @@ def test_empty_config_is_an_empty_mapping():
     assert yaml.safe_load(cm["data"]["config.yaml"]) == {}
 
 
-def test_bad_rule_file_name_fails():
-    with pytest.raises(helm.HelmRenderError, match="may only contain"):
-        render({"rules": {"../escape.yaml": "x"}})
-
-
 def test_config_change_rolls_the_pods():
     def checksum(values):
         return one(manifests(values), "DaemonSet")["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
     assert checksum({}) != checksum({"config": {"queue_capacity": 1}})
-    assert checksum({}) != checksum({"rules": {"a.yaml": "x: 1"}})
 
 
 def test_sidecar_is_a_native_sidecar_fed_by_its_configmap():

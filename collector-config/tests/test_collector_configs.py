@@ -181,3 +181,84 @@ def test_traceql_attributes_are_scoped():
         for name in re.findall(r"(?<![\w.:\"])([a-z_]+\.[a-z_.]+)", block):
             assert name.split(".")[0] in {"span", "resource"}, f"unscoped attribute {name}"
     assert any("span.sysotel.syscall.name" in b and "resource.k8s.namespace.name" in b for b in blocks)
+
+
+# --- README queries against the sysotel conventions --------------------------
+
+# semconv/docs/reference.md is generated from semconv/model: the events and
+# attributes sysotel emits.
+REFERENCE = (CONFIG_DIR.parent / "semconv" / "docs" / "reference.md").read_text()
+# Log record fields Loki stores as structured metadata (pkg/loghttp/push/otlp.go;
+# event_name since grafana/loki#21229).
+LOKI_RECORD_FIELDS = {
+    "event_name", "severity_number", "severity_text", "trace_id", "span_id", "flags",
+    "observed_timestamp", "dropped_attributes_count", "scope_name", "scope_version",
+}
+# Map-valued attributes: Loki flattens them to `<name>_<key>`.
+MAP_ATTRIBUTES = {"sysotel_syscall_args"}
+_OPERATOR = r"(?:=~|!~|!=|>=|<=|==|=|>|<)"
+
+
+def reference_events():
+    events = REFERENCE[REFERENCE.index("\n## Events"):REFERENCE.index("\n## Metrics")]
+    return set(re.findall(r"^### `([a-z0-9_.]+)`", events, flags=re.M))
+
+
+def reference_fields():
+    """Every attribute named in the reference, as Loki spells it."""
+    names = re.findall(r"`([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)`", REFERENCE)
+    return {n.replace(".", "_") for n in names}
+
+
+def fields_used(block):
+    """Structured metadata and label names a LogQL block filters on, keeps or groups by."""
+    body = re.sub(r"\{[^}]*\}", "", block)
+    body = re.sub(r'"[^"]*"|`[^`]*`', '""', body)
+    names = set(re.findall(rf"\b([a-z_][a-z0-9_]*)\s*{_OPERATOR}", body))
+    for group in re.findall(r"\bkeep\s+([\w, ]+)", body) + re.findall(r"\bby\s*\(([^)]*)\)", body):
+        names.update(n.strip() for n in group.split(",") if n.strip())
+    return names
+
+
+def test_reference_lists_the_security_events():
+    events = reference_events()
+    assert "sysotel.security.finding" in events
+    categories = ["file", "network", "privilege", "isolation", "module", "bpf", "ptrace", "evasion", "signal"]
+    assert {f"sysotel.security.{c}" for c in categories} <= events
+
+
+def test_logql_event_names_are_sysotel_events():
+    events = reference_events()
+    for block in code_blocks("logql"):
+        for name in re.findall(r'event_name\s*!?=\s*"([^"]*)"', block):
+            assert name in events, f"{name} is not an event of semconv/docs/reference.md"
+        for pattern in re.findall(r"event_name\s*[=!]~\s*`([^`]*)`", block):
+            assert any(re.fullmatch(pattern, e) for e in events), f"`{pattern}` matches no event"
+
+
+def test_logql_fields_are_emitted_by_sysotel():
+    known = LOKI_INDEX_LABELS | LOKI_RECORD_FIELDS | reference_fields()
+    for block in code_blocks("logql"):
+        for name in fields_used(block):
+            if any(name.startswith(m + "_") for m in MAP_ATTRIBUTES):
+                continue
+            assert name in known, f"`{name}` is neither a Loki field nor a sysotel attribute:\n{block}"
+
+
+def test_logql_severity_uses_the_number():
+    # sysotel sets SeverityNumber only (the event conventions define no SeverityText).
+    blocks = code_blocks("logql")
+    assert not [b for b in blocks if "severity_text" in b]
+    assert any(re.search(r"severity_number\s*>=\s*13\b", b) for b in blocks)
+
+
+def test_logql_covers_findings_and_security_events():
+    blocks = code_blocks("logql")
+    finding = [b for b in blocks if 'event_name = "sysotel.security.finding"' in b]
+    assert len(finding) >= 3
+    assert any(re.search(rf"security_rule_name\s*{_OPERATOR}", b) for b in blocks)
+    assert any("trace_id" in fields_used(b) for b in finding), "a finding query must keep trace_id"
+    assert any(re.search(r'\|\s*trace_id\s*=\s*"<trace_id>"', b) for b in blocks), "trace -> logs"
+    categories = {c for b in blocks for c in re.findall(r'event_name = "sysotel\.security\.(\w+)"', b)}
+    assert len(categories - {"finding"}) >= 3
+    assert code_blocks("traceql") and any("trace:id" in b for b in code_blocks("traceql"))

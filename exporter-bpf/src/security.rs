@@ -15,9 +15,9 @@ use aya_ebpf::{
     maps::{LpmTrie, PerCpuArray, lpm_trie::Key},
 };
 use exporter_common::{
-    event::EventKind,
+    event::{EventHeader, EventKind},
     events::{
-        SecurityEvent,
+        SecurityData, SecurityEvent,
         security::{
             SEC_ARG_NONE, SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_TRUNCATED, SEC_DEREF_VALID,
             SEC_FILTER_KILL_OTHER, SEC_FILTER_OPEN, SEC_FILTER_PRCTL_NAME, SEC_FLAGS_DEREF, SEC_PATH_MAX,
@@ -116,11 +116,18 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
     {
         flags |= unsafe { read_sock(d, ptr, layout.sock_len, args) };
     }
+    // Send only up to the last region in use (a few hundred bytes for an
+    // absolute path instead of the whole 2.4 KB record).
+    let mut size = size_of::<EventHeader>() + unsafe { SecurityData::used_len((*d).path_len, (*d).base_depth) };
+    if size > size_of::<SecurityEvent>() {
+        size = size_of::<SecurityEvent>();
+    }
     unsafe {
         (*d).flags = flags;
-        fill_header(&raw mut (*ev).header, EventKind::Security, size_of::<SecurityEvent>(), &offsets());
+        fill_header(&raw mut (*ev).header, EventKind::Security, size, &offsets());
     }
-    if EVENTS.output::<SecurityEvent>(unsafe { &*ev }, 0).is_ok() {
+    let bytes = unsafe { core::slice::from_raw_parts(ev.cast::<u8>(), size) };
+    if EVENTS.output::<[u8]>(bytes, 0).is_ok() {
         count(Stat::Emitted);
         note_fill();
     } else {
@@ -131,7 +138,7 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
 /// Fills `base`: the directory a relative `path[0]` starts from, or the
 /// file of a descriptor-only call. Returns `SEC_BASE_*` flags.
 #[inline(always)]
-unsafe fn resolve_base(d: *mut exporter_common::events::SecurityData, layout: &SecLayout, args: &[u64; 6]) -> u32 {
+unsafe fn resolve_base(d: *mut SecurityData, layout: &SecLayout, args: &[u64; 6]) -> u32 {
     let has_path = layout.path[0] != SEC_ARG_NONE;
     if has_path {
         let len = unsafe { (*d).path_len[0] };
@@ -165,7 +172,7 @@ fn arg(args: &[u64; 6], index: u8) -> Option<u64> {
 
 /// Reads a user path into `path[slot]`; returns `SEC_*` flags.
 #[inline(always)]
-unsafe fn read_path(d: *mut exporter_common::events::SecurityData, slot: usize, ptr: Option<u64>) -> u32 {
+unsafe fn read_path(d: *mut SecurityData, slot: usize, ptr: Option<u64>) -> u32 {
     let Some(ptr) = ptr else { return 0 };
     let slot = slot & 1;
     let dst = unsafe { (&raw mut (*d).path[slot]).cast() };
@@ -179,7 +186,7 @@ unsafe fn read_path(d: *mut exporter_common::events::SecurityData, slot: usize, 
 
 /// Whether `path[0]` starts with a watched prefix.
 #[inline(always)]
-unsafe fn watched(d: *mut exporter_common::events::SecurityData) -> bool {
+unsafe fn watched(d: *mut SecurityData) -> bool {
     let len = unsafe { (*d).path_len[0] } as usize;
     if len == 0 {
         return false;
@@ -197,7 +204,7 @@ unsafe fn watched(d: *mut exporter_common::events::SecurityData) -> bool {
 
 /// Copies the socket address at `ptr` (length per `len_spec`).
 #[inline(always)]
-unsafe fn read_sock(d: *mut exporter_common::events::SecurityData, ptr: u64, len_spec: u8, args: &[u64; 6]) -> u32 {
+unsafe fn read_sock(d: *mut SecurityData, ptr: u64, len_spec: u8, args: &[u64; 6]) -> u32 {
     let len = if len_spec == SEC_ARG_NONE {
         SEC_SOCK_MAX as u64
     } else if len_spec & SEC_SOCKLEN_PTR != 0 {

@@ -71,6 +71,15 @@ pub(crate) const ARG_OFFSETS: [u32; 6] = [272, 8, 16, 24, 32, 40]; // orig_x0 (x
 #[cfg(not(any(bpf_target_arch = "x86_64", bpf_target_arch = "aarch64")))]
 pub(crate) const ARG_OFFSETS: [u32; 6] = [0, 8, 16, 24, 32, 40];
 
+/// Byte offset of the syscall number in `struct pt_regs` (`orig_ax`,
+/// `syscallno`).
+#[cfg(bpf_target_arch = "x86_64")]
+const NR_OFFSET: u32 = 120;
+#[cfg(bpf_target_arch = "aarch64")]
+const NR_OFFSET: u32 = 280;
+#[cfg(not(any(bpf_target_arch = "x86_64", bpf_target_arch = "aarch64")))]
+const NR_OFFSET: u32 = 0;
+
 #[map(name = "INFLIGHT")]
 static INFLIGHT: LruHashMap<u32, Inflight> = LruHashMap::with_max_entries(INFLIGHT_MAX_ENTRIES, 0);
 
@@ -113,22 +122,29 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     if (pid_tgid >> 32) as u32 == cfg.agent_pid {
         return 0;
     }
-    let Some(slot) = INFLIGHT.get_ptr_mut(pid_tgid as u32) else { return 0 };
-    let (start, nr) = unsafe { ((*slot).start_ns, (*slot).nr) };
-    if start == 0 {
-        return 0;
-    }
-    unsafe { (*slot).start_ns = 0 };
-    let now = unsafe { bpf_ktime_get_boot_ns() };
-    let duration = now.saturating_sub(start);
     let ret = ctx.arg::<u64>(1) as i64;
+    let slot = INFLIGHT.get_ptr_mut(pid_tgid as u32);
+    let start = slot.map_or(0, |s| unsafe { (*s).start_ns });
+    // No start time: sys_enter did not run for this call. Seccomp rejected
+    // it (the kernel skips the entry tracepoint then) or we attached
+    // mid-call. The number is then read from the saved registers, and only
+    // the security record is told (there is no duration).
+    let timed = start != 0;
+    let nr = match slot {
+        Some(s) if timed => unsafe {
+            (*s).start_ns = 0;
+            (*s).nr
+        },
+        _ => unsafe { read_at::<u64>(ctx.arg::<u64>(0) as *const u8, NR_OFFSET) }.unwrap_or(u64::MAX) as u32,
+    };
+    let duration = if timed { unsafe { bpf_ktime_get_boot_ns() }.saturating_sub(start) } else { 0 };
     if cfg.flags & AGENT_SLOW_SPECS != 0
         && let Some(spec) = SYSCALL_SPECS.get(nr)
     {
-        if spec.threshold_ns != 0 && duration >= spec.threshold_ns {
+        if timed && spec.threshold_ns != 0 && duration >= spec.threshold_ns {
             let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
         }
-        if spec.conn_role != CONN_ROLE_NONE {
+        if timed && spec.conn_role != CONN_ROLE_NONE {
             let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, (pid_tgid >> 32) as u32) };
         }
         if spec.security.enabled != 0 {
@@ -136,6 +152,9 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
             let args = unsafe { syscall_args(regs) };
             unsafe { emit_security(&spec.security, nr, ret, &args, (pid_tgid >> 32) as u32) };
         }
+    }
+    if !timed {
+        return 0;
     }
     if cfg.flags & AGENT_SYSCALL_METRICS != 0 {
         record_stats(nr, ret, duration);

@@ -74,7 +74,7 @@ fields! {
     EvtIsOpenWrite, "evt.is_open_write", Bool, None, "True for an open that requested write access.";
     EvtIsOpenExec, "evt.is_open_exec", Bool, None, "True for an open that created or requested execute access.";
     EvtArg, "evt.arg", Str, Key, "Named syscall argument as rendered by the agent: `evt.arg.flags` or `evt.arg[flags]`.";
-    EvtCategory, "evt.category", Str, None, "Event category: file, network, privilege, mount, module, bpf, ptrace, memfd, prctl, signal, process.";
+    EvtCategory, "evt.category", Str, None, "Event category: file, network, privilege, isolation, module, bpf, ptrace, evasion, signal (security events), process (exec).";
     ProcName, "proc.name", Str, None, "Process name (comm).";
     ProcExe, "proc.exe", Str, None, "First command-line argument (`argv[0]`).";
     ProcExepath, "proc.exepath", Str, None, "Full path of the executable.";

@@ -42,6 +42,10 @@ pub const SEC_BASE_FD: u32 = 1 << 6;
 /// `base` lost leading components (too deep), or a component was cut.
 pub const SEC_BASE_TRUNCATED: u32 = 1 << 7;
 
+/// The record is variable-sized: the kernel sends it only up to the end of
+/// the last region in use (`base` components, else the second path, else
+/// the first), so the fixed part and the short regions come first. Bytes
+/// not sent read as zero.
 #[repr(C)]
 #[derive(Copy, Clone, Debug)]
 pub struct SecurityData {
@@ -66,22 +70,47 @@ pub struct SecurityData {
     pub base_depth: u16,
     /// Reserved, zero.
     pub reserved: [u16; 3],
+    pub aux: [u8; SEC_AUX_MAX],
+    pub sock: [u8; SEC_SOCK_MAX],
     pub path: [[u8; SEC_PATH_MAX]; 2],
     /// The directory relative paths start from (working directory or
     /// directory descriptor), or the file of a descriptor-only call, as
     /// the kernel walked it (see `SEC_BASE_*`): NUL-terminated components,
     /// leaf first; an empty one marks a mount crossing.
     pub base: [[u8; SEC_BASE_PART_MAX]; SEC_BASE_PARTS],
-    pub aux: [u8; SEC_AUX_MAX],
-    pub sock: [u8; SEC_SOCK_MAX],
+}
+
+/// Offset of `aux` in [`SecurityData`].
+pub const SEC_OFF_AUX: usize = 88;
+/// Offset of `path[0]` in [`SecurityData`].
+pub const SEC_OFF_PATH: usize = SEC_OFF_AUX + SEC_AUX_MAX + SEC_SOCK_MAX;
+/// Offset of `base` in [`SecurityData`].
+pub const SEC_OFF_BASE: usize = SEC_OFF_PATH + 2 * SEC_PATH_MAX;
+
+impl SecurityData {
+    /// Bytes of the payload worth sending: up to the end of the last region
+    /// in use.
+    #[must_use]
+    pub const fn used_len(path_len: [u16; 2], base_depth: u16) -> usize {
+        if base_depth > 0 {
+            let depth = if base_depth as usize > SEC_BASE_PARTS { SEC_BASE_PARTS } else { base_depth as usize };
+            SEC_OFF_BASE + depth * SEC_BASE_PART_MAX
+        } else if path_len[1] > 0 {
+            SEC_OFF_PATH + SEC_PATH_MAX + path_len[1] as usize + 1
+        } else if path_len[0] > 0 {
+            SEC_OFF_PATH + path_len[0] as usize + 1
+        } else {
+            SEC_OFF_PATH
+        }
+    }
 }
 
 pub type SecurityEvent = Event<SecurityData>;
 
-const _: () = assert!(
-    size_of::<SecurityData>()
-        == 88 + 2 * SEC_PATH_MAX + SEC_AUX_MAX + SEC_SOCK_MAX + SEC_BASE_PARTS * SEC_BASE_PART_MAX
-);
+const _: () = assert!(size_of::<SecurityData>() == SEC_OFF_BASE + SEC_BASE_PARTS * SEC_BASE_PART_MAX);
+const _: () = assert!(core::mem::offset_of!(SecurityData, aux) == SEC_OFF_AUX);
+const _: () = assert!(core::mem::offset_of!(SecurityData, path) == SEC_OFF_PATH);
+const _: () = assert!(core::mem::offset_of!(SecurityData, base) == SEC_OFF_BASE);
 
 /// No argument (for the `SecLayout` argument-index fields).
 pub const SEC_ARG_NONE: u8 = 0xff;

@@ -8,13 +8,13 @@ use exporter_common::{
         SecurityData,
         security::{
             SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_PART_MAX, SEC_BASE_PARTS, SEC_BASE_TRUNCATED,
-            SEC_DEREF_VALID, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_PATH1_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX,
-            SEC_WATCHED_PATH,
+            SEC_DEREF_VALID, SEC_OFF_PATH, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_PATH1_TRUNCATED, SEC_READ_FAILED,
+            SEC_SOCK_MAX, SEC_WATCHED_PATH,
         },
     },
 };
 
-use super::{DecodeError, Header, check_size, read_pod};
+use super::{DecodeError, Header, read_pod};
 
 /// What the kernel-side `base` path is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,9 +85,34 @@ fn join_parts(parts: &[[u8; SEC_BASE_PART_MAX]]) -> Vec<u8> {
     out
 }
 
+/// The record's payload: the kernel sends only the bytes in use, the rest
+/// reads as zero. Every region the record declares must lie in what was sent.
+fn payload(bytes: &[u8], raw: &EventHeader) -> Result<SecurityData, DecodeError> {
+    let head = size_of::<EventHeader>();
+    let full = size_of::<exporter_common::events::SecurityEvent>();
+    let declared = raw.size as usize;
+    if !(head + SEC_OFF_PATH..=full).contains(&declared) {
+        return Err(DecodeError::SizeMismatch {
+            kind: EventKind::Security.as_str(),
+            declared: raw.size,
+            expected: full,
+        });
+    }
+    if bytes.len() < declared {
+        return Err(DecodeError::TooShort { len: bytes.len(), need: declared });
+    }
+    let mut buf = vec![0u8; full];
+    buf[..declared].copy_from_slice(&bytes[..declared]);
+    let d: SecurityData = read_pod(&buf, head)?;
+    let need = head + SecurityData::used_len(d.path_len, d.base_depth);
+    if need > declared {
+        return Err(DecodeError::TooShort { len: declared, need });
+    }
+    Ok(d)
+}
+
 pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<SecurityEvent, DecodeError> {
-    check_size::<exporter_common::events::SecurityEvent>(bytes, raw, EventKind::Security)?;
-    let d: SecurityData = read_pod(bytes, size_of::<EventHeader>())?;
+    let d = payload(bytes, raw)?;
     let mut paths = [None, None];
     for (i, slot) in paths.iter_mut().enumerate() {
         let len = usize::from(d.path_len[i]);

@@ -301,3 +301,24 @@ proptest! {
         let _ = decode(&bytes);
     }
 }
+
+#[test]
+fn security_records_travel_only_their_used_bytes() {
+    use exporter_common::events::SecurityData;
+    let mut rec = security_record(b"/etc/passwd", &[], 0);
+    rec.data.base_depth = 0;
+    let used = size_of::<EventHeader>() + SecurityData::used_len(rec.data.path_len, 0);
+    rec.header.size = used as u32;
+    let bytes = bytes_of(&*rec);
+    let Event::Security(s) = decode(&bytes[..used]).unwrap() else { panic!("not security") };
+    assert_eq!(s.paths[0].as_deref(), Some(&b"/etc/passwd"[..]));
+    // A record that declares more than it carries is rejected.
+    let mut short = security_record(b"/etc/passwd", &[], 0);
+    short.header.size = (size_of::<EventHeader>() + 300) as u32;
+    let bytes = bytes_of(&*short);
+    assert!(matches!(decode(&bytes[..size_of::<EventHeader>() + 300]), Err(DecodeError::TooShort { .. })));
+    // Declared size beyond the record, or below the fixed part.
+    let mut huge = security_record(b"/x", &[], 0);
+    huge.header.size = 100_000;
+    assert!(matches!(decode(&bytes_of(&*huge)), Err(DecodeError::SizeMismatch { .. })));
+}

@@ -27,6 +27,9 @@ pub struct ExportStats {
     pub failed_batches: AtomicU64,
     /// Export attempts that finished, successfully or not.
     pub attempts: AtomicU64,
+    /// Records the agent dropped instead of handing them to an SDK export
+    /// queue that was full (the SDK would have dropped them uncounted).
+    pub queue_dropped: AtomicU64,
 }
 
 impl ExportStats {
@@ -41,11 +44,21 @@ impl ExportStats {
 pub struct Observed<E> {
     inner: E,
     stats: Arc<ExportStats>,
+    /// Records taken out of the batch queue for export (by this exporter
+    /// only), so the sink can tell how full the queue is.
+    taken: Arc<AtomicU64>,
 }
 
 impl<E> Observed<E> {
     pub fn new(inner: E, stats: Arc<ExportStats>) -> Self {
-        Self { inner, stats }
+        Self { inner, stats, taken: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Also counts the records taken for export into `taken`.
+    #[must_use]
+    pub fn with_taken(mut self, taken: Arc<AtomicU64>) -> Self {
+        self.taken = taken;
+        self
     }
 }
 
@@ -58,6 +71,7 @@ impl<E: fmt::Debug> fmt::Debug for Observed<E> {
 impl<E: LogExporter> LogExporter for Observed<E> {
     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
         let n = batch.iter().count() as u64;
+        self.taken.fetch_add(n, Ordering::Relaxed);
         let result = self.inner.export(batch).await;
         self.record(n, &result, "log");
         result

@@ -3,7 +3,13 @@
 //!
 //! Records go on the Resource of their container: see [`super::per_resource`].
 
-use std::{sync::Arc, time::SystemTime};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::SystemTime,
+};
 
 use opentelemetry::{
     KeyValue,
@@ -12,7 +18,7 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::{
     Resource,
-    logs::{SdkLogger, SdkLoggerProvider},
+    logs::{BatchConfig, BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider},
 };
 use thiserror::Error;
 
@@ -54,6 +60,24 @@ impl Destination {
 pub(super) struct LogProvider {
     provider: SdkLoggerProvider,
     logger: SdkLogger,
+    /// Records handed to this provider's batch queue.
+    emitted: AtomicU64,
+    /// Records its exporter took out of the queue.
+    taken: Arc<AtomicU64>,
+    /// The queue's capacity.
+    capacity: u64,
+}
+
+/// Batch queue size when `OTEL_BLRP_MAX_QUEUE_SIZE` is not set: the SDK's
+/// 2048 overflows in a burst of file events, and an SDK drop is invisible.
+pub const DEFAULT_LOG_QUEUE: usize = 16_384;
+
+/// The log batch configuration: the `OTEL_BLRP_*` variables, with a larger
+/// default queue; returns the queue capacity too.
+fn batch_config() -> (BatchConfig, usize) {
+    let from_env = std::env::var("OTEL_BLRP_MAX_QUEUE_SIZE").ok().and_then(|v| v.trim().parse::<usize>().ok());
+    let capacity = from_env.unwrap_or(DEFAULT_LOG_QUEUE).max(1);
+    (BatchConfigBuilder::default().with_max_queue_size(capacity).build(), capacity)
 }
 
 impl Provider for LogProvider {
@@ -97,19 +121,23 @@ fn build_provider(
     stats: &Arc<ExportStats>,
 ) -> Result<LogProvider, OtlpSetupError> {
     let builder = SdkLoggerProvider::builder().with_resource(resource);
+    let taken = Arc::new(AtomicU64::new(0));
+    let (config, capacity) = batch_config();
     let provider = match destination {
         Destination::Otlp(protocol) => {
             let exporter = super::sdk_tls::log_exporter(*protocol)
                 .map_err(|source| OtlpSetupError { protocol: protocol.as_str(), source })?;
-            builder.with_batch_exporter(Observed::new(exporter, Arc::clone(stats))).build()
+            let observed = Observed::new(exporter, Arc::clone(stats)).with_taken(Arc::clone(&taken));
+            builder.with_log_processor(BatchLogProcessor::builder(observed).with_batch_config(config).build()).build()
         }
         Destination::File(file) => {
             let exporter = super::otlp_file::FileLogExporter::new(Arc::clone(file));
-            builder.with_batch_exporter(Observed::new(exporter, Arc::clone(stats))).build()
+            let observed = Observed::new(exporter, Arc::clone(stats)).with_taken(Arc::clone(&taken));
+            builder.with_log_processor(BatchLogProcessor::builder(observed).with_batch_config(config).build()).build()
         }
     };
     let logger = provider.logger(semconv::SCOPE);
-    Ok(LogProvider { provider, logger })
+    Ok(LogProvider { provider, logger, emitted: AtomicU64::new(0), taken, capacity: capacity as u64 })
 }
 
 impl LogSink for OtlpLogSink {
@@ -119,6 +147,14 @@ impl LogSink for OtlpLogSink {
         else {
             return;
         };
+        // The SDK drops silently when its queue is full: drop here instead,
+        // and count it.
+        let emitted = p.emitted.load(Ordering::Relaxed);
+        if emitted.saturating_sub(p.taken.load(Ordering::Relaxed)) >= p.capacity {
+            stats.queue_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        p.emitted.store(emitted + 1, Ordering::Relaxed);
         let logger = &p.logger;
         let mut record = logger.create_log_record();
         record.set_timestamp(event.time);

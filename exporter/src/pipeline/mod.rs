@@ -102,6 +102,11 @@ pub struct RunSummary {
     pub queue_full: u64,
     pub ringbuf_full: u64,
     pub logs_emitted: u64,
+    /// Log records dropped because the export queue was full.
+    pub export_queue_full: u64,
+    /// Log records exported, and those whose export failed.
+    pub logs_exported: u64,
+    pub logs_failed: u64,
 }
 
 /// Runs until `shutdown` resolves.
@@ -272,7 +277,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 enricher.cgroups.scan();
                 enricher.reap_stopped();
                 emit_lifecycle(&mut enricher, &mut Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() });
-                losses.report(&counters, &stats);
+                losses.report(&counters, &stats, &export_stats);
                 let proc_root = opts.proc_root.clone();
                 let removed = enricher.table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
                 enricher.spans.sweep(|pid| proc_root.join(pid.to_string()).exists());
@@ -297,7 +302,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     }
     // Detach the programs before flushing: nothing new can arrive.
     drop(ebpf);
-    losses.report(&counters, &stats);
+    losses.report(&counters, &stats, &export_stats);
     let flush = tokio::task::spawn_blocking(move || {
         let logs = sink.shutdown();
         let spans = span_sink.shutdown().map_err(|e| format!("spans: {e}"));
@@ -316,6 +321,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     summary.decode_errors = decode_errors;
     summary.queue_full = queue_full;
     summary.ringbuf_full = losses.ringbuf_full;
+    summary.export_queue_full = export_stats.queue_dropped.load(std::sync::atomic::Ordering::Relaxed);
+    summary.logs_exported = export_stats.exported_records.load(std::sync::atomic::Ordering::Relaxed);
+    summary.logs_failed = export_stats.failed_records.load(std::sync::atomic::Ordering::Relaxed);
     match reader_result {
         Ok(Ok(())) => Ok(summary),
         Ok(Err(e)) => Err(e.into()),
@@ -402,6 +410,7 @@ fn agent_counters(
         syscall_errnos_full: k(Stat::SyscallErrnosFull),
         logs_exported: logs.exported_records.load(Relaxed),
         logs_failed: logs.failed_records.load(Relaxed),
+        logs_queue_dropped: logs.queue_dropped.load(Relaxed),
         // Filled in by the metrics collector, which owns those counters.
         metrics_exported: 0,
         metrics_failed: 0,

@@ -27,6 +27,8 @@ pub struct AgentCounters {
     pub syscall_errnos_full: u64,
     pub logs_exported: u64,
     pub logs_failed: u64,
+    /// Log records dropped because the export queue was full.
+    pub logs_queue_dropped: u64,
     pub metrics_exported: u64,
     pub metrics_failed: u64,
     pub traces_exported: u64,
@@ -48,6 +50,7 @@ pub fn agent_metrics(c: &AgentCounters, base: &[KeyValue], start_ns: u64, now_ns
         ("syscall_stats_full", c.syscall_stats_full),
         ("syscall_errnos_full", c.syscall_errnos_full),
         ("export_failed", c.logs_failed + c.metrics_failed + c.traces_failed),
+        ("export_queue_full", c.logs_queue_dropped),
     ]
     .into_iter()
     .map(|(reason, v)| p(vec![str_kv(attr::DROP_REASON, reason)], v))
