@@ -22,6 +22,8 @@ mod process;
 mod security;
 #[cfg(target_arch = "bpf")]
 mod syscalls;
+#[cfg(target_arch = "bpf")]
+mod task_storage;
 
 #[cfg(target_arch = "bpf")]
 #[panic_handler]

@@ -4,7 +4,7 @@
 //!
 //! - `sys_enter` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long id)`):
 //!   records the start time and number in the thread's `INFLIGHT` slot
-//!   (an LRU hash keyed by thread id, updated in place after the first call).
+//!   (task-local storage: no hashing, freed with the task).
 //! - `sys_exit` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long ret)`):
 //!   adds the call to `SYSCALL_STATS[(cgroup, nr)]` (count, errors, duration
 //!   sum, log2 histogram) and failures to `SYSCALL_ERRNOS[(cgroup, nr, errno)]`.
@@ -20,7 +20,7 @@ use aya_ebpf::{
         bpf_get_current_pid_tgid,
         generated::{bpf_get_current_cgroup_id, bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
     },
-    macros::{map, raw_tracepoint},
+    macros::{btf_map, map, raw_tracepoint},
     maps::{Array, LruHashMap, PerCpuHashMap},
     programs::RawTracePointContext,
 };
@@ -35,9 +35,9 @@ use exporter_common::{
     stats::Stat,
     syscalls::{
         CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
-        CONNS_MAX_ENTRIES, ConnBytes, ConnKey, ERRNO_MAX_ENTRIES, ErrnoKey, INFLIGHT_MAX_ENTRIES, Inflight,
-        SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES,
-        SyscallKey, SyscallSpec, SyscallStats, bucket_of,
+        CONNS_MAX_ENTRIES, ConnBytes, ConnKey, ERRNO_MAX_ENTRIES, ErrnoKey, Inflight, SLOW_SPECS_MAX,
+        SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES, SyscallKey,
+        SyscallSpec, SyscallStats, bucket_of,
     },
 };
 
@@ -46,6 +46,7 @@ use crate::{
     maps::{EVENTS, agent, count, note_fill, offsets},
     process::fill_header,
     security::{emit_security, syscall_args},
+    task_storage::TaskStorage,
 };
 
 /// What `sys_exit` does per syscall beyond counting (slow threshold and
@@ -80,8 +81,10 @@ const NR_OFFSET: u32 = 280;
 #[cfg(not(any(bpf_target_arch = "x86_64", bpf_target_arch = "aarch64")))]
 const NR_OFFSET: u32 = 0;
 
-#[map(name = "INFLIGHT")]
-static INFLIGHT: LruHashMap<u32, Inflight> = LruHashMap::with_max_entries(INFLIGHT_MAX_ENTRIES, 0);
+/// The start time and number of each thread's syscall in flight, in
+/// task-local storage.
+#[btf_map(name = "INFLIGHT")]
+static INFLIGHT: TaskStorage<Inflight> = TaskStorage::new();
 
 #[map(name = "SYSCALL_STATS")]
 static SYSCALL_STATS: PerCpuHashMap<SyscallKey, SyscallStats> = PerCpuHashMap::with_max_entries(STATS_MAX_ENTRIES, 0);
@@ -100,16 +103,11 @@ pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
     if (pid_tgid >> 32) as u32 == agent().agent_pid {
         return 0;
     }
-    let tid = pid_tgid as u32;
     let nr = ctx.arg::<u64>(1) as u32;
-    let now = unsafe { bpf_ktime_get_boot_ns() };
-    match INFLIGHT.get_ptr_mut(tid) {
-        Some(slot) => unsafe {
-            (*slot).start_ns = now;
+    if let Some(slot) = INFLIGHT.current_or_create() {
+        unsafe {
+            (*slot).start_ns = bpf_ktime_get_boot_ns();
             (*slot).nr = nr;
-        },
-        None => {
-            let _ = INFLIGHT.insert(tid, Inflight { start_ns: now, nr, reserved: 0 }, 0);
         }
     }
     0
@@ -123,7 +121,7 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
         return 0;
     }
     let ret = ctx.arg::<u64>(1) as i64;
-    let slot = INFLIGHT.get_ptr_mut(pid_tgid as u32);
+    let slot = INFLIGHT.current();
     let start = slot.map_or(0, |s| unsafe { (*s).start_ns });
     // No start time: sys_enter did not run for this call. Seccomp rejected
     // it (the kernel skips the entry tracepoint then) or we attached

@@ -128,7 +128,13 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     let kernel_offsets: KernelOffsets = offsets.offsets;
     let btf = Btf::from_sys_fs().ok();
     let mut loader = EbpfLoader::new();
-    loader.btf(btf.as_ref()).override_global("OFFSETS", &kernel_offsets, true).override_global("AGENT", &agent, true);
+    loader
+        .btf(btf.as_ref())
+        .override_global("OFFSETS", &kernel_offsets, true)
+        .override_global("AGENT", &agent, true)
+        // INFLIGHT is task-local storage, which aya has no typed wrapper for;
+        // userspace never touches it.
+        .allow_unsupported_maps();
     if let Some(bytes) = options.ring_bytes {
         loader.map_max_entries("EVENTS", bytes);
     }

@@ -164,7 +164,10 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     } else {
         opts.slow.kernel_specs(true)
     };
-    let (security_layouts, watch) = match &opts.security {
+    // Security events and findings are log records: with logs off, the
+    // kernel does not produce them at all.
+    let logs_on = opts.export.logs != LogsOutput::Disabled;
+    let (security_layouts, watch) = match opts.security.as_ref().filter(|_| logs_on) {
         Some(cfg) => (
             crate::security::layout::kernel_layouts(cfg),
             crate::security::layout::watch_keys(cfg).map_err(PipelineError::Security)?,
