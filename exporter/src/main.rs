@@ -45,6 +45,10 @@ enum RulesCommand {
         /// Check the files alone, without the built-in ruleset.
         #[arg(long)]
         no_default_rules: bool,
+        /// Skip (and list) rules that use fields sysotel does not have instead of
+        /// failing, as Falco's `skip-if-unknown-filter` does; reports N of M loaded.
+        #[arg(long)]
+        lenient: bool,
     },
     /// List the rules `run` would load: the built-in ruleset and FILES.
     List {
@@ -53,6 +57,9 @@ enum RulesCommand {
         /// Leave out the built-in ruleset.
         #[arg(long)]
         no_default_rules: bool,
+        /// Skip rules that use fields sysotel does not have (see `validate --lenient`).
+        #[arg(long)]
+        lenient: bool,
     },
 }
 
@@ -102,6 +109,9 @@ struct RunArgs {
     /// Do not load the built-in detection rules.
     #[arg(long, env = "SYSOTEL_NO_DEFAULT_RULES")]
     no_default_rules: bool,
+    /// Skip rules that use fields sysotel does not have instead of refusing to start.
+    #[arg(long, env = "SYSOTEL_LENIENT_RULES")]
+    lenient_rules: bool,
 }
 
 impl RunArgs {
@@ -146,7 +156,12 @@ impl RunArgs {
                 let mut files = file.rules.unwrap_or_default();
                 files.extend(self.rules);
                 let builtin = !self.no_default_rules && file.default_rules.unwrap_or(true);
-                let config = sysotel::detect::RulesConfig { builtin, files, agent_pid: Some(std::process::id()) };
+                let config = sysotel::detect::RulesConfig {
+                    builtin,
+                    files,
+                    agent_pid: Some(std::process::id()),
+                    lenient: self.lenient_rules || file.lenient_rules.unwrap_or(false),
+                };
                 if !config.builtin && config.files.is_empty() {
                     None
                 } else {
@@ -186,20 +201,24 @@ fn main() -> ExitCode {
 }
 
 fn rules_command(cmd: RulesCommand) -> ExitCode {
-    let (files, builtin, list) = match cmd {
-        RulesCommand::Validate { files, no_default_rules } => (files, !no_default_rules, false),
-        RulesCommand::List { files, no_default_rules } => (files, !no_default_rules, true),
+    let (files, builtin, lenient, list) = match cmd {
+        RulesCommand::Validate { files, no_default_rules, lenient } => (files, !no_default_rules, lenient, false),
+        RulesCommand::List { files, no_default_rules, lenient } => (files, !no_default_rules, lenient, true),
     };
-    match sysotel::detect::load(&sysotel::detect::RulesConfig { builtin, files, agent_pid: None }) {
+    match sysotel::detect::load(&sysotel::detect::RulesConfig { builtin, files, agent_pid: None, lenient }) {
         Ok(ruleset) if list => {
             print!("{}", sysotel::detect::list_table(&ruleset));
             ExitCode::SUCCESS
         }
         Ok(ruleset) => {
             let enabled = ruleset.rules().iter().filter(|r| r.enabled).count();
-            println!("ok: {} rules ({enabled} enabled)", ruleset.rules().len());
+            let loaded = ruleset.rules().len();
+            println!("ok: {loaded} of {} rules loaded ({enabled} enabled)", loaded + ruleset.skipped().len());
             for s in ruleset.skipped() {
-                println!("skipped: {}:{}: rule {:?} has source {:?}", s.file.display(), s.line, s.name, s.source);
+                println!("skipped: {}", s.describe());
+            }
+            for w in ruleset.warnings() {
+                println!("warning: {w}");
             }
             ExitCode::SUCCESS
         }

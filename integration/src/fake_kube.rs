@@ -47,7 +47,23 @@ impl FakeKube {
     /// When the listener cannot be bound.
     #[must_use]
     pub fn start(pods: Vec<Value>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("binding the fake Kubernetes API");
+        Self::serve_on(TcpListener::bind("127.0.0.1:0").expect("binding the fake Kubernetes API"), pods)
+    }
+
+    /// Like [`FakeKube::start`], but on `127.0.0.1:port`, e.g. the port of a
+    /// server that was dropped, so that an agent pointed at it finds an API
+    /// there again.
+    ///
+    /// # Panics
+    /// When the port cannot be bound.
+    #[must_use]
+    pub fn start_on(port: u16, pods: Vec<Value>) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .unwrap_or_else(|e| panic!("binding the fake Kubernetes API on port {port}: {e}"));
+        Self::serve_on(listener, pods)
+    }
+
+    fn serve_on(listener: TcpListener, pods: Vec<Value>) -> Self {
         listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("fake Kubernetes API address");
         let stop = Arc::new(AtomicBool::new(false));
@@ -77,6 +93,12 @@ impl FakeKube {
     #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The port it listens on.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     /// The `path?query` of every request so far, in order.

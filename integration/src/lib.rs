@@ -12,12 +12,13 @@
 //! - [`rotel`] runs the real rotel collector in front of the receiver.
 //! - [`agent`] runs the sysotel binary named by `SYSOTEL_BIN`.
 //! - [`workload`] produces activity tagged with a unique marker; [`podman`]
-//!   runs it in real containers.
+//!   runs it in real containers; [`flood`] opens many marker files at once.
 //! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
 //! - [`net`] and [`poll`] pick loopback ports and wait with deadlines.
 
 pub mod agent;
 pub mod fake_kube;
+pub mod flood;
 pub mod gate;
 pub mod loops;
 pub mod net;

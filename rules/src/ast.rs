@@ -57,6 +57,10 @@ pub(crate) enum Op {
     EndsWith,
     Contains,
     IContains,
+    /// Bytes given in hex (`cafebabe`) anywhere in the value.
+    BContains,
+    /// The value starts with bytes given in hex.
+    BStartsWith,
     Glob,
     Regex,
     Exists,
@@ -71,6 +75,8 @@ pub(crate) const WORD_OPS: &[(&str, Op)] = &[
     ("endswith", Op::EndsWith),
     ("contains", Op::Contains),
     ("icontains", Op::IContains),
+    ("bcontains", Op::BContains),
+    ("bstartswith", Op::BStartsWith),
     ("glob", Op::Glob),
     ("regex", Op::Regex),
     ("exists", Op::Exists),

@@ -15,6 +15,7 @@ use crate::ast::{Atom, Check, Expr, Op, Operand};
 use crate::error::ErrorKind;
 use crate::fields::{FieldError, FieldRef, FieldType};
 use crate::matcher::{Cmp, Matcher};
+use crate::net::Cidr;
 
 /// A compiled condition.
 #[derive(Debug, Clone)]
@@ -52,26 +53,42 @@ pub(crate) struct Defs {
     pub lists: HashMap<String, Vec<String>>,
 }
 
+/// A compiled condition and what went wrong.
+pub(crate) struct Compiled {
+    pub node: Node,
+    /// Errors to report: inside a macro, only the first time the macro is compiled.
+    pub errors: Vec<CompileError>,
+    /// Every unknown-field error the condition depends on, including those
+    /// of macros compiled (and reported) earlier, so a lenient load can set
+    /// aside every rule that uses such a macro, not just the first.
+    pub unknown: Vec<CompileError>,
+}
+
 /// Compiles conditions against one set of definitions, remembering compiled macros.
 pub(crate) struct Compiler<'d> {
     defs: &'d Defs,
-    memo: HashMap<String, Arc<Node>>,
+    /// Compiled macros and the unknown-field errors inside them (transitively).
+    memo: HashMap<String, (Arc<Node>, Vec<CompileError>)>,
     /// Macros being expanded, outermost first.
     stack: Vec<String>,
     errors: Vec<CompileError>,
+    unknown: Vec<CompileError>,
 }
 
 impl<'d> Compiler<'d> {
     pub fn new(defs: &'d Defs) -> Self {
-        Self { defs, memo: HashMap::new(), stack: Vec::new(), errors: Vec::new() }
+        Self { defs, memo: HashMap::new(), stack: Vec::new(), errors: Vec::new(), unknown: Vec::new() }
     }
 
-    /// Compiles one condition. Errors inside macros are reported only the
-    /// first time the macro is compiled.
-    pub fn compile(&mut self, expr: &Expr) -> (Node, Vec<CompileError>) {
+    /// Compiles one condition.
+    pub fn compile(&mut self, expr: &Expr) -> Compiled {
         self.stack.clear();
         let node = self.expr(expr);
-        (node, std::mem::take(&mut self.errors))
+        let mut unknown = std::mem::take(&mut self.unknown);
+        // A macro used twice brings its errors twice.
+        let mut seen = std::collections::HashSet::new();
+        unknown.retain(|e| seen.insert((e.origin.clone(), e.offset)));
+        Compiled { node, errors: std::mem::take(&mut self.errors), unknown }
     }
 
     fn origin(&self) -> Origin {
@@ -79,7 +96,11 @@ impl<'d> Compiler<'d> {
     }
 
     fn error(&mut self, offset: usize, kind: ErrorKind) -> Node {
-        self.errors.push(CompileError { origin: self.origin(), offset, kind });
+        let e = CompileError { origin: self.origin(), offset, kind };
+        if matches!(e.kind, ErrorKind::UnknownField(_)) {
+            self.unknown.push(e.clone());
+        }
+        self.errors.push(e);
         Node::Const(false)
     }
 
@@ -94,7 +115,8 @@ impl<'d> Compiler<'d> {
     }
 
     fn macro_use(&mut self, name: &str, pos: usize) -> Node {
-        if let Some(node) = self.memo.get(name) {
+        if let Some((node, unknown)) = self.memo.get(name) {
+            self.unknown.extend(unknown.iter().cloned());
             return Node::Shared(Arc::clone(node));
         }
         if let Some(start) = self.stack.iter().position(|m| m == name) {
@@ -108,10 +130,12 @@ impl<'d> Compiler<'d> {
         };
         // A macro whose text did not parse was reported where it is defined.
         let Some(body) = def else { return Node::Const(false) };
+        let first_unknown = self.unknown.len();
         self.stack.push(name.to_owned());
         let node = Arc::new(self.expr(body));
         self.stack.pop();
-        self.memo.insert(name.to_owned(), Arc::clone(&node));
+        let unknown = self.unknown[first_unknown..].to_vec();
+        self.memo.insert(name.to_owned(), (Arc::clone(&node), unknown));
         Node::Shared(node)
     }
 
@@ -124,6 +148,9 @@ impl<'d> Compiler<'d> {
                 return self.error(c.field.pos, kind);
             }
         };
+        if field.field.output_only() {
+            return self.error(c.field.pos, ErrorKind::OutputOnlyField(c.field.to_string()));
+        }
         let ty = field.field.ty();
         if !op_allowed(ty, c.op) {
             let kind = ErrorKind::BadOperator { op: c.op.as_str().to_owned(), field: c.field.to_string() };
@@ -150,6 +177,7 @@ impl<'d> Compiler<'d> {
                     nums.dedup();
                     Ok(Matcher::NumIn(nums.into()))
                 }
+                (FieldType::Net, _) => Ok(Matcher::Net { nets: nets(&name, &items)?, ne: false }),
                 (_, Op::Pmatch) => Ok(Matcher::Pmatch(items.iter().map(|(s, _)| trim_slash(s).into()).collect())),
                 _ => {
                     let mut set: Vec<Box<str>> = items.iter().map(|(s, _)| s.as_str().into()).collect();
@@ -173,12 +201,15 @@ impl<'d> Compiler<'d> {
                 };
                 Matcher::BoolEq(if op == Op::Ne { !b } else { b })
             }
+            (FieldType::Net, op) => Matcher::Net { nets: nets(&name, &[(text.to_owned(), at)])?, ne: op == Op::Ne },
             (FieldType::Str, Op::Eq) => Matcher::StrEq(text.into()),
             (FieldType::Str, Op::Ne) => Matcher::StrNe(text.into()),
             (FieldType::Str, Op::StartsWith) => Matcher::StartsWith(text.into()),
             (FieldType::Str, Op::EndsWith) => Matcher::EndsWith(text.into()),
             (FieldType::Str, Op::Contains) => Matcher::Contains(text.into()),
             (FieldType::Str, Op::IContains) => Matcher::IContains(text.to_ascii_lowercase().into()),
+            (FieldType::Str, Op::BContains) => Matcher::BContains(hex(&name, text, at)?),
+            (FieldType::Str, Op::BStartsWith) => Matcher::BStartsWith(hex(&name, text, at)?),
             (FieldType::Str, Op::Glob) => {
                 let glob = GlobBuilder::new(text).backslash_escape(true).build().map_err(|e| {
                     (at, ErrorKind::InvalidGlob { pattern: text.to_owned(), reason: e.kind().to_string() })
@@ -236,7 +267,29 @@ fn op_allowed(ty: FieldType, op: Op) -> bool {
             matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::In | Op::Intersects | Op::Exists)
         }
         FieldType::Bool => matches!(op, Op::Eq | Op::Ne | Op::Exists),
+        FieldType::Net => matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::Exists),
     }
+}
+
+/// The networks of a net field's values.
+fn nets(field: &str, items: &[(String, usize)]) -> Result<Box<[Cidr]>, (usize, ErrorKind)> {
+    items
+        .iter()
+        .map(|(s, at)| Cidr::parse(s).ok_or_else(|| bad_value(field, s, *at, "an IP address or a CIDR network")))
+        .collect()
+}
+
+/// `bcontains` / `bstartswith` values: hex digits, two per byte (`cafebabe`).
+fn hex(field: &str, text: &str, at: usize) -> Result<Box<[u8]>, (usize, ErrorKind)> {
+    let digits = text.as_bytes();
+    let bad = || bad_value(field, text, at, "hex bytes such as cafebabe");
+    if digits.is_empty() || !digits.len().is_multiple_of(2) || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return Err(bad());
+    }
+    digits
+        .chunks(2)
+        .map(|pair| std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()).ok_or_else(bad))
+        .collect()
 }
 
 fn cmp(op: Op) -> Cmp {

@@ -137,6 +137,9 @@ pub enum ErrorKind {
         /// What is wrong.
         reason: String,
     },
+    /// A field that only output templates can use, in a condition.
+    #[error("field {0} can only be used in outputs, not in conditions")]
+    OutputOnlyField(String),
     /// A name in boolean position that is neither a macro nor a field.
     #[error("undefined macro {0}")]
     UndefinedMacro(String),

@@ -16,6 +16,10 @@ pub enum FieldType {
     Num,
     /// `true` or `false`.
     Bool,
+    /// An IP address, compared with networks: values are CIDR networks
+    /// (`10.0.0.0/8`, `fd00::/8`) or single addresses, and `=` / `in` hold
+    /// when the address lies in the network (in one of them).
+    Net,
 }
 
 impl FieldType {
@@ -26,6 +30,7 @@ impl FieldType {
             Self::Str => "string",
             Self::Num => "number",
             Self::Bool => "bool",
+            Self::Net => "network",
         }
     }
 }
@@ -73,7 +78,9 @@ fields! {
     EvtIsOpenRead, "evt.is_open_read", Bool, None, "True for an open that requested read access.";
     EvtIsOpenWrite, "evt.is_open_write", Bool, None, "True for an open that requested write access.";
     EvtIsOpenExec, "evt.is_open_exec", Bool, None, "True for an open that created or requested execute access.";
-    EvtArg, "evt.arg", Str, Key, "Named syscall argument as rendered by the agent: `evt.arg.flags` or `evt.arg[flags]`.";
+    EvtArg, "evt.arg", Str, Key, "Syscall argument as rendered by the agent, by name (`evt.arg.flags`, `evt.arg[flags]`) or position from 0 (`evt.arg[0]`).";
+    EvtArgs, "evt.args", Str, None, "All syscall arguments as `name=value` pairs separated by spaces.";
+    EvtNum, "evt.num", Num, None, "A number that grows with every event and is never 0: sysotel uses the event's kernel timestamp (ns since boot), not a dense counter like Falco's.";
     EvtCategory, "evt.category", Str, None, "Event category: file, network, privilege, isolation, module, bpf, ptrace, evasion, signal (security events), process (exec).";
     ProcName, "proc.name", Str, None, "Process name (comm).";
     ProcExe, "proc.exe", Str, None, "First command-line argument (`argv[0]`).";
@@ -87,7 +94,9 @@ fields! {
     ProcPexepath, "proc.pexepath", Str, None, "Full path of the parent's executable.";
     ProcPcmdline, "proc.pcmdline", Str, None, "Parent's command line.";
     ProcAname, "proc.aname", Str, OptionalIndex, "Ancestor name: `proc.aname[1]` is the parent; without an index any ancestor may match.";
+    ProcAexepath, "proc.aexepath", Str, OptionalIndex, "Ancestor executable path: `proc.aexepath[1]` is the parent's; without an index any ancestor may match.";
     ProcApid, "proc.apid", Num, RequiredIndex, "Ancestor pid: `proc.apid[1]` is the parent's pid.";
+    ProcDuration, "proc.duration", Num, None, "Nanoseconds since the process started (absent when the start time is unknown).";
     ProcCwd, "proc.cwd", Str, None, "Current working directory.";
     ProcTty, "proc.tty", Num, None, "Controlling terminal device number, 0 when none.";
     ProcIsExeFromMemfd, "proc.is_exe_from_memfd", Bool, None, "True when the executable is a memfd.";
@@ -113,10 +122,20 @@ fields! {
     FdRport, "fd.rport", Num, None, "Remote port.";
     FdLip, "fd.lip", Str, None, "Local IP address.";
     FdLport, "fd.lport", Num, None, "Local port.";
+    FdIp, "fd.ip", Str, None, "IP address of either end of the connection; sysotel knows the end named in the syscall's address argument.";
+    FdPort, "fd.port", Num, None, "Port of either end of the connection (the end `fd.ip` gives).";
+    FdNet, "fd.net", Net, None, "`fd.ip` compared with networks: `fd.net = \"127.0.0.0/8\"`.";
+    FdSnet, "fd.snet", Net, None, "`fd.sip` compared with networks: `fd.snet in (rfc_1918_addresses)`.";
+    FdCnet, "fd.cnet", Net, None, "`fd.cip` compared with networks.";
+    FdRnet, "fd.rnet", Net, None, "`fd.rip` compared with networks.";
+    FdLnet, "fd.lnet", Net, None, "`fd.lip` compared with networks.";
+    FdConnected, "fd.connected", Bool, None, "True when the socket is connected after the event (a successful connect or accept); false for bind, listen and failed connects.";
+    FdNameChanged, "fd.name_changed", Bool, None, "True when the event set the descriptor's connection tuple (connect, accept); false for other socket events.";
     FdSockfamily, "fd.sockfamily", Str, None, "Socket family: ip or unix.";
     FdL4proto, "fd.l4proto", Str, None, "Transport protocol: tcp or udp.";
     FdNameraw, "fd.nameraw", Str, None, "File path as passed to the syscall, before resolution.";
     ContainerId, "container.id", Str, None, "Container id; `host` for host processes.";
+    ContainerInfo, "container.info", Str, None, "For outputs only: `container_id=ID container_image=IMAGE` (`container_id=host` on the host), plus `k8s_ns=` and `k8s_pod=` when known.";
     ContainerName, "container.name", Str, None, "Container name.";
     ContainerImage, "container.image", Str, None, "Container image reference.";
     ContainerImageRepository, "container.image.repository", Str, None, "Container image repository.";
@@ -160,6 +179,13 @@ impl Field {
     #[must_use]
     pub fn ty(self) -> FieldType {
         self.info().ty
+    }
+
+    /// Fields that only make sense in output templates (`container.info`);
+    /// a condition using one is a load error.
+    #[must_use]
+    pub fn output_only(self) -> bool {
+        matches!(self, Field::ContainerInfo)
     }
 }
 

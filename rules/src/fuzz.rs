@@ -9,7 +9,7 @@ use crate::parser::parse;
 pub fn fuzz_condition(input: &str) {
     let Ok(expr) = parse(input) else { return };
     let defs = Defs::default();
-    let (node, _errors) = Compiler::new(&defs).compile(&expr);
+    let node = Compiler::new(&defs).compile(&expr).node;
     // Exercise the indexer and evaluation on an empty event too.
     let _ = crate::index::event_types(&node);
     let _ = crate::eval::eval(&node, &crate::map_event::MapEvent::new("execve"));

@@ -75,6 +75,8 @@ pub(crate) struct RuleItem {
     pub exceptions: Option<Vec<ExceptionItem>>,
     pub uuid: Option<Text>,
     pub category: Option<String>,
+    /// Falco's `skip-if-unknown-filter`.
+    pub skip_unknown: Option<bool>,
     pub append: bool,
     /// `override:` entries, in order.
     pub overrides: Vec<(String, Mode, Mark)>,
@@ -97,7 +99,8 @@ pub(crate) struct FileError {
     pub kind: ErrorKind,
 }
 
-/// Keys of Falco rules that sysotel accepts and ignores.
+/// Keys of Falco rules that sysotel accepts and ignores (`skip-if-unknown-filter`
+/// is read, but like these may accompany any append or override).
 pub(crate) const IGNORED_RULE_KEYS: &[&str] =
     &["required_engine_version", "warn_evttypes", "skip-if-unknown-filter", "capture", "capture_duration"];
 
@@ -326,6 +329,7 @@ impl Reader<'_> {
                 "override" => r.overrides = self.overrides(v, OVERRIDABLE),
                 "uuid" => r.uuid = self.text(key, v),
                 "category" => r.category = self.text(key, v).map(|t| t.text),
+                "skip-if-unknown-filter" => r.skip_unknown = self.bool(key, v),
                 k if IGNORED_RULE_KEYS.contains(&k) => {}
                 _ => self.error(kmark, ErrorKind::UnknownKey(key.to_owned())),
             }

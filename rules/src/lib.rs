@@ -67,6 +67,12 @@
 //!
 //! Loading collects every problem of every file; each [`LoadError`] prints as
 //! `file:line:column: rule "Name": message`.
+//!
+//! An unknown field is an error unless the load is lenient
+//! ([`RulesetBuilder::skip_unknown_fields`], Falco's `skip-if-unknown-filter`
+//! for every rule): then rules that test unknown fields are set aside and
+//! listed by [`Ruleset::skipped`], and unknown output fields render as `<NA>`
+//! and are listed by [`Ruleset::warnings`].
 
 mod assemble;
 mod ast;
@@ -85,6 +91,7 @@ mod loader;
 mod locate;
 mod map_event;
 mod matcher;
+mod net;
 mod output;
 mod parser;
 mod priority;
@@ -98,4 +105,4 @@ pub use fuzz::fuzz_condition;
 pub use identity::{CATEGORY_TAGS, category_from_tags, derived_uuid};
 pub use map_event::MapEvent;
 pub use priority::{Priority, UnknownPriority};
-pub use ruleset::{Matches, RuleInfo, Ruleset, RulesetBuilder, SkippedRule};
+pub use ruleset::{Matches, RuleInfo, Ruleset, RulesetBuilder, SkipReason, SkippedRule};

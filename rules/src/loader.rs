@@ -14,7 +14,7 @@ use crate::items::{
     ExceptionItem, FileError, IGNORED_RULE_KEYS, Item, ListItem, MacroItem, Mode, RuleItem, Text, read_items,
 };
 use crate::priority::Priority;
-use crate::ruleset::SkippedRule;
+use crate::ruleset::{SkipReason, SkippedRule};
 use crate::yaml::{self, Mark, Node};
 
 /// A file position: index into [`State::files`] and mark.
@@ -98,6 +98,9 @@ pub(crate) struct RuleDef {
     pub exceptions: Vec<ExceptionDef>,
     pub uuid: Option<(Text, usize)>,
     pub category: Option<String>,
+    /// `skip-if-unknown-filter: true`: set the rule aside instead of failing
+    /// when its condition uses a field sysotel does not have.
+    pub skip_unknown: bool,
 }
 
 /// Definitions by name, in order of first definition.
@@ -227,7 +230,8 @@ impl State {
                 self.skipped_names.insert(r.name.clone());
                 let source = r.source.unwrap_or_default();
                 let path = self.files[file].path.clone();
-                self.skipped.push(SkippedRule { name: r.name, source, file: path, line: r.mark.line });
+                let reason = SkipReason::Source;
+                self.skipped.push(SkippedRule { name: r.name, source, file: path, line: r.mark.line, reason });
             }
             return;
         }
@@ -270,6 +274,7 @@ impl State {
             exceptions,
             uuid: r.uuid.map(|u| (u, file)),
             category: r.category,
+            skip_unknown: r.skip_unknown.unwrap_or(false),
         };
         self.rules.put(r.name, def);
     }
@@ -348,6 +353,9 @@ impl State {
         }
         if let Some(enabled) = r.enabled {
             def.enabled = enabled;
+        }
+        if let Some(skip) = r.skip_unknown {
+            def.skip_unknown = skip;
         }
         for (mark, kind) in exc_errors {
             self.error(At { file, mark }, me.clone(), kind);

@@ -6,11 +6,13 @@
 //! Testing a value allocates nothing.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use globset::GlobMatcher;
 use regex::Regex;
 
 use crate::event::Value;
+use crate::net::Cidr;
 
 /// Ordering comparisons on numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,10 @@ pub(crate) enum Matcher {
     Contains(Box<str>),
     /// ASCII case-insensitive; the needle is lowercased.
     IContains(Box<str>),
+    /// `bcontains`: the value's bytes contain these.
+    BContains(Box<[u8]>),
+    /// `bstartswith`: the value's bytes start with these.
+    BStartsWith(Box<[u8]>),
     Glob(Box<GlobMatcher>),
     /// Anchored at both ends, like Falco's `regex`.
     Regex(Box<Regex>),
@@ -45,6 +51,12 @@ pub(crate) enum Matcher {
     /// `in` / `intersects` on numbers; sorted.
     NumIn(Box<[i64]>),
     BoolEq(bool),
+    /// Network fields: the address lies in one of the networks (`=`, `in`),
+    /// or in none of them (`!=`, when `ne`).
+    Net {
+        nets: Box<[Cidr]>,
+        ne: bool,
+    },
 }
 
 impl Matcher {
@@ -60,6 +72,7 @@ impl Matcher {
             // `!=` holds when no item is equal; everything else when any item matches.
             Value::Many(items) => match self {
                 Matcher::StrNe(x) => items.iter().all(|s| **s != **x),
+                Matcher::Net { ne: true, .. } => items.iter().all(|s| self.on_str(s)),
                 _ => items.iter().any(|s: &Cow<'_, str>| self.on_str(s)),
             },
         }
@@ -75,12 +88,20 @@ impl Matcher {
             Matcher::EndsWith(x) => s.ends_with(&**x),
             Matcher::Contains(x) => s.contains(&**x),
             Matcher::IContains(x) => contains_ignore_ascii_case(s, x),
+            Matcher::BContains(b) => b.is_empty() || s.as_bytes().windows(b.len()).any(|w| w == &**b),
+            Matcher::BStartsWith(b) => s.as_bytes().starts_with(b),
             Matcher::Glob(g) => g.is_match(s),
             Matcher::Regex(r) => r.is_match(s),
             Matcher::Pmatch(prefixes) => prefixes.iter().any(|p| path_under(s, p)),
             // Numbers and booleans given as text.
             Matcher::Num(..) | Matcher::NumIn(_) => s.trim().parse().is_ok_and(|n| self.on_num(n)),
             Matcher::BoolEq(_) => s.parse().is_ok_and(|b| self.on_bool(b)),
+            // An address that does not parse is in no network; like a missing
+            // value, it makes `!=` false too.
+            Matcher::Net { nets, ne } => match s.trim().parse::<IpAddr>() {
+                Ok(ip) => nets.iter().any(|n| n.contains(ip)) != *ne,
+                Err(_) => false,
+            },
         }
     }
 
@@ -151,5 +172,30 @@ mod tests {
         assert!(Matcher::StrNe("zsh".into()).matches(&many));
         assert!(!Matcher::Exists.matches(&Value::Many(vec![])));
         assert!(!Matcher::StrNe("x".into()).matches(&Value::None));
+    }
+
+    #[test]
+    fn net_matches_addresses_in_networks() {
+        let rfc1918: Box<[Cidr]> =
+            ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].iter().map(|s| Cidr::parse(s).unwrap()).collect();
+        let inside = Matcher::Net { nets: rfc1918.clone(), ne: false };
+        let outside = Matcher::Net { nets: rfc1918, ne: true };
+        assert!(inside.matches(&"192.168.1.10".into()));
+        assert!(!outside.matches(&"192.168.1.10".into()));
+        assert!(!inside.matches(&"8.8.8.8".into()));
+        assert!(outside.matches(&"8.8.8.8".into()));
+        // Missing or unparsable addresses match neither way.
+        for v in [Value::None, "not-an-ip".into()] {
+            assert!(!inside.matches(&v) && !outside.matches(&v));
+        }
+    }
+
+    #[test]
+    fn bytes_operators_compare_raw_bytes() {
+        let b = |s: &str| -> Box<[u8]> { s.as_bytes().into() };
+        assert!(Matcher::BContains(b("GET /")).matches(&"xGET /index".into()));
+        assert!(!Matcher::BContains(b("POST")).matches(&"GET /".into()));
+        assert!(Matcher::BStartsWith(b("\x7fELF")).matches(&"\x7fELF..".into()));
+        assert!(!Matcher::BStartsWith(b("ELF")).matches(&"\x7fELF".into()));
     }
 }

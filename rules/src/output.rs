@@ -12,6 +12,9 @@ use crate::event::{Event, Value};
 use crate::fields::{Field, FieldError, FieldRef};
 use crate::lexer::is_name_char;
 
+/// Problems at byte offsets of a template.
+pub(crate) type Problems = Vec<(usize, ErrorKind)>;
+
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Template {
@@ -25,15 +28,21 @@ enum Part {
 }
 
 impl Template {
-    /// A template that renders as the empty string.
-    pub fn empty() -> Self {
-        Self { parts: Vec::new() }
+    /// Parses a template; errors carry the byte offset of the placeholder.
+    #[cfg(test)]
+    pub fn parse(src: &str) -> Result<Self, Vec<(usize, ErrorKind)>> {
+        let (t, errors, unknown) = Self::parse_with(src, false);
+        debug_assert!(unknown.is_empty());
+        if errors.is_empty() { Ok(t) } else { Err(errors) }
     }
 
-    /// Parses a template; errors carry the byte offset of the placeholder.
-    pub fn parse(src: &str) -> Result<Self, Vec<(usize, ErrorKind)>> {
+    /// Parses a template. Returns it with the errors and, when `lenient`,
+    /// the unknown fields set apart: their placeholders render as `<NA>`
+    /// instead of being errors.
+    pub fn parse_with(src: &str, lenient: bool) -> (Self, Problems, Problems) {
         let mut parts = Vec::new();
         let mut errors = Vec::new();
+        let mut unknown = Vec::new();
         let mut text = String::new();
         let mut rest = src;
         while let Some(at) = rest.find('%') {
@@ -54,6 +63,10 @@ impl Template {
                     }
                     parts.push(Part::Field(f));
                 }
+                Err(FieldError::Unknown(n)) if lenient => {
+                    text.push_str("<NA>");
+                    unknown.push((offset, ErrorKind::UnknownField(n)));
+                }
                 Err(FieldError::Unknown(n)) => errors.push((offset, ErrorKind::UnknownField(n))),
                 Err(FieldError::BadArgument { field, reason }) => errors
                     .push((offset, ErrorKind::BadFieldArgument { field: field.to_owned(), reason: reason.to_owned() })),
@@ -63,7 +76,7 @@ impl Template {
         if !text.is_empty() {
             parts.push(Part::Text(text));
         }
-        if errors.is_empty() { Ok(Self { parts }) } else { Err(errors) }
+        (Self { parts }, errors, unknown)
     }
 
     /// Fills the placeholders from `event`.
@@ -144,6 +157,15 @@ mod tests {
     fn absent_fields_render_na() {
         let ev = MapEvent::new("execve");
         assert_eq!(render("file=%fd.name user=%user.name", &ev), "file=<NA> user=<NA>");
+    }
+
+    #[test]
+    fn lenient_parse_renders_unknown_fields_as_na() {
+        let (t, errors, unknown) = Template::parse_with("a=%proc.name b=%proc.sname c=%proc.aname[x]", true);
+        assert_eq!(errors.len(), 1, "a bad argument is still an error");
+        assert_eq!(unknown, [(15, ErrorKind::UnknownField("proc.sname".into()))]);
+        let ev = MapEvent::new("execve").with("proc.name", "sh");
+        assert_eq!(t.render(&ev), "a=sh b=<NA> c=");
     }
 
     #[test]

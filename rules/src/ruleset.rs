@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::compile::Node;
-use crate::error::LoadErrors;
+use crate::error::{ErrorKind, LoadError, LoadErrors};
 use crate::eval::eval;
 use crate::event::Event;
 use crate::loader::State;
@@ -60,17 +60,58 @@ impl RuleInfo {
     }
 }
 
-/// A rule set aside because its `source` is not `syscall`.
+/// A rule that was loaded without error but set aside: see [`SkipReason`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SkippedRule {
     /// The rule's name.
     pub name: String,
-    /// Its `source`, e.g. `k8s_audit`.
+    /// Its `source`, e.g. `k8s_audit` (`syscall` for rules skipped for unknown fields).
     pub source: String,
     /// Where it is defined.
     pub file: PathBuf,
     /// The line of its definition.
     pub line: u32,
+    /// Why it was set aside.
+    pub reason: SkipReason,
+}
+
+/// Why a rule was set aside instead of loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// Its `source` is not `syscall`.
+    Source,
+    /// Its condition (or an exception, or a macro it uses) tests fields
+    /// sysotel does not have, and the load was lenient
+    /// ([`RulesetBuilder::skip_unknown_fields`]) or the rule says
+    /// `skip-if-unknown-filter: true`. Each unknown field with its position
+    /// (in the rule, or in the macro that uses it).
+    UnknownFields(Vec<LoadError>),
+}
+
+impl SkippedRule {
+    /// One line for users: `rule "X" has source "k8s_audit"`, or
+    /// `rule "X" uses unknown fields thread.cap_permitted, fd.sip.name`
+    /// (each field once, without its `[argument]`).
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match &self.reason {
+            SkipReason::Source => format!("rule {:?} has source {:?}", self.name, self.source),
+            SkipReason::UnknownFields(errors) => {
+                // `container.mount.dest[/etc]`, `container.mount.dest[/]`: one field.
+                let mut fields: Vec<&str> = Vec::new();
+                for e in errors {
+                    if let ErrorKind::UnknownField(f) = &e.kind {
+                        let name = f.split('[').next().unwrap_or(f);
+                        if !fields.contains(&name) {
+                            fields.push(name);
+                        }
+                    }
+                }
+                format!("rule {:?} uses unknown fields {}", self.name, fields.join(", "))
+            }
+        }
+    }
 }
 
 /// Compiled rules from one or more files.
@@ -83,6 +124,7 @@ pub struct Ruleset {
     /// Enabled rules with no event-type bound.
     pub(crate) any: Vec<usize>,
     pub(crate) skipped: Vec<SkippedRule>,
+    pub(crate) warnings: Vec<LoadError>,
 }
 
 impl Ruleset {
@@ -128,10 +170,20 @@ impl Ruleset {
         self.rules.iter().find(|r| r.name == name)
     }
 
-    /// Rules set aside because their `source` is not `syscall`.
+    /// Rules set aside: those whose `source` is not `syscall`, then (lenient
+    /// loads, or rules with `skip-if-unknown-filter: true`) those whose
+    /// condition uses unknown fields; see [`SkippedRule::reason`].
     #[must_use]
     pub fn skipped(&self) -> &[SkippedRule] {
         &self.skipped
+    }
+
+    /// Problems that did not stop the load: in a lenient load
+    /// ([`RulesetBuilder::skip_unknown_fields`]), unknown fields in the
+    /// outputs of loaded rules (they render as `<NA>`).
+    #[must_use]
+    pub fn warnings(&self) -> &[LoadError] {
+        &self.warnings
     }
 
     /// The enabled rules whose condition holds for `event`, in rule order.
@@ -185,6 +237,7 @@ fn take(list: &mut &[usize]) -> usize {
 pub struct RulesetBuilder {
     name: Option<String>,
     sources: Vec<Source>,
+    skip_unknown_fields: bool,
 }
 
 #[derive(Debug)]
@@ -215,6 +268,21 @@ impl RulesetBuilder {
         self
     }
 
+    /// Lenient loading, like Falco's `skip-if-unknown-filter: true` on every
+    /// rule (default off: unknown fields are errors, as in Falco without it).
+    ///
+    /// A rule whose condition, exceptions or macros test a field sysotel
+    /// does not have is set aside and listed by [`Ruleset::skipped`] with
+    /// [`SkipReason::UnknownFields`], instead of failing the load; an
+    /// unknown field in a loaded rule's output renders as `<NA>` and is
+    /// listed by [`Ruleset::warnings`]. Every other problem (syntax, bad
+    /// values, undefined macros, ...) is still an error.
+    #[must_use]
+    pub fn skip_unknown_fields(mut self, skip: bool) -> Self {
+        self.skip_unknown_fields = skip;
+        self
+    }
+
     /// Reads, merges and compiles every source.
     ///
     /// # Errors
@@ -238,6 +306,6 @@ impl RulesetBuilder {
                 Source::Text(path, text) => state.add_file(path, text),
             }
         }
-        crate::assemble::assemble(state, name)
+        crate::assemble::assemble(state, name, self.skip_unknown_fields)
     }
 }

@@ -47,6 +47,8 @@ fn readme_lists_every_operator() {
         "`endswith`",
         "`contains`",
         "`icontains`",
+        "`bcontains`",
+        "`bstartswith`",
         "`glob`",
         "`regex`",
         "`exists`",

@@ -48,6 +48,8 @@ pub struct AgentFile {
     pub rules: Option<Vec<PathBuf>>,
     /// Whether the built-in ruleset is loaded.
     pub default_rules: Option<bool>,
+    /// Skip rules that use unknown fields instead of failing.
+    pub lenient_rules: Option<bool>,
 }
 
 #[derive(Debug, Error)]

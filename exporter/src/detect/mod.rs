@@ -29,6 +29,9 @@ pub struct RulesConfig {
     /// The running agent's pid, appended to the built-in
     /// `sysotel_agent_pids` list (self-protection rules).
     pub agent_pid: Option<u32>,
+    /// Skip rules that use fields sysotel does not have (Falco's
+    /// `skip-if-unknown-filter`) instead of failing the load.
+    pub lenient: bool,
 }
 
 /// Loads the configured rules into one ruleset.
@@ -36,7 +39,7 @@ pub struct RulesConfig {
 /// # Errors
 /// Every problem of every file, with file, line and column.
 pub fn load(config: &RulesConfig) -> Result<Ruleset, LoadErrors> {
-    let mut b = Ruleset::builder().name(DEFAULT_RULESET_NAME);
+    let mut b = Ruleset::builder().name(DEFAULT_RULESET_NAME).skip_unknown_fields(config.lenient);
     if config.builtin {
         b = b.text(Path::new("<builtin>/default.yaml"), DEFAULT_RULES);
         if let Some(pid) = config.agent_pid {

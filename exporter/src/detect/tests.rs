@@ -114,7 +114,7 @@ fn exec(comm: &str, args: &[&str], memfd: bool) -> (ExecEvent, ProcessInfo) {
 }
 
 fn rules() -> Ruleset {
-    load(&RulesConfig { builtin: true, files: vec![], agent_pid: Some(4242) })
+    load(&RulesConfig { builtin: true, files: vec![], agent_pid: Some(4242), lenient: false })
         .unwrap_or_else(|e| panic!("default rules: {e}"))
 }
 
@@ -266,4 +266,149 @@ fn ordinary_activity_finds_nothing() {
         hits_sec(&rs, &sec("kill", "kill", [4343, 15, 0, 0, 0, 0], [None, None], 0), false),
         "kill of another process",
     );
+}
+
+/// A socket call with an IPv4 address argument, 4 s into a process that started 1 s after boot.
+fn sock(name: &str, ip: [u8; 4], port: u16, ret: i64) -> SecurityRecord {
+    let mut addr = (libc::AF_INET as u16).to_ne_bytes().to_vec();
+    addr.extend_from_slice(&port.to_be_bytes());
+    addr.extend_from_slice(&ip);
+    let mut h = header("curl");
+    h.ktime_ns = 5_000_000_000;
+    h.start_time_ns = Some(1_000_000_000);
+    let ev = SecurityEvent {
+        header: h,
+        nr: 0,
+        ret,
+        args: [3, 0, 16, 0, 0, 0],
+        deref: None,
+        paths: [None, None],
+        aux: None,
+        sockaddr: Some(addr),
+        base: None,
+        truncated: false,
+        read_failed: false,
+        watched: false,
+    };
+    SecurityRecord::build(by_name(name).unwrap(), ev, &Cwd("/"))
+}
+
+fn field(view: &RuleView<'_>, spec: &str) -> String {
+    let (name, arg) = match spec.split_once('[') {
+        Some((n, rest)) => (n, Some(rest.trim_end_matches(']'))),
+        None => (spec, None),
+    };
+    sysotel_rules::Event::get(view, &sysotel_rules::FieldRef::resolve(name, arg).unwrap()).to_string()
+}
+
+#[test]
+fn falco_compatibility_fields_come_from_the_event() {
+    let c = ctx("curl");
+    let mut t = table();
+    t.insert(ProcessInfo {
+        pid: 50,
+        ppid: Some(1),
+        comm: b"bash".to_vec(),
+        exe: Some(b"/bin/bash".to_vec()),
+        ..Default::default()
+    });
+    let cont = container();
+    let rec = sock("connect", [10, 1, 2, 3], 443, 0);
+    let view = RuleView { subject: Subject::Security(&rec), ctx: &c, info: None, table: &t, container: Some(&*cont) };
+    let got = |spec: &str| field(&view, spec);
+    assert_eq!(got("fd.ip"), "10.1.2.3");
+    assert_eq!(got("fd.port"), "443");
+    assert_eq!(
+        (got("fd.net"), got("fd.snet"), got("fd.rnet")),
+        ("10.1.2.3".into(), "10.1.2.3".into(), "10.1.2.3".into())
+    );
+    assert_eq!((got("fd.cnet"), got("fd.lnet")), ("<NA>".into(), "<NA>".into()), "connect names the server end");
+    assert_eq!((got("fd.connected"), got("fd.name_changed")), ("true".into(), "true".into()));
+    assert_eq!(got("evt.num"), "5000000000");
+    assert_eq!(got("proc.duration"), "4000000000");
+    assert_eq!(got("evt.arg[1]"), "10.1.2.3:443");
+    assert!(got("evt.args").contains("addr=10.1.2.3:443"), "{}", got("evt.args"));
+    assert_eq!(got("proc.aexepath[1]"), "/bin/bash");
+    assert_eq!(got("proc.aexepath"), "/bin/bash");
+    assert_eq!(got("container.info"), format!("container_id={} container_image=busybox", cont.id));
+
+    let refused = sock("connect", [10, 1, 2, 3], 443, -111);
+    let pending = sock("connect", [10, 1, 2, 3], 443, -115);
+    let bind = sock("bind", [0, 0, 0, 0], 8080, 0);
+    let state = |rec: &SecurityRecord| {
+        let view = RuleView { subject: Subject::Security(rec), ctx: &c, info: None, table: &t, container: None };
+        (field(&view, "fd.connected"), field(&view, "fd.name_changed"), field(&view, "fd.lnet"))
+    };
+    assert_eq!(state(&refused), ("false".into(), "false".into(), "<NA>".into()));
+    assert_eq!(state(&pending), ("false".into(), "true".into(), "<NA>".into()));
+    assert_eq!(state(&bind), ("false".into(), "false".into(), "0.0.0.0".into()));
+
+    let (e, info) = exec("sh", &["sh", "-c", "id"], false);
+    let view = RuleView { subject: Subject::Exec(&e), ctx: &c, info: Some(&info), table: &t, container: None };
+    assert_eq!(field(&view, "container.info"), "container_id=host");
+    assert_eq!(field(&view, "evt.args"), "filename=/usr/bin/sh");
+    assert_eq!(field(&view, "evt.num"), "1");
+    assert_eq!(field(&view, "proc.duration"), "<NA>", "start time unknown");
+    assert_eq!((field(&view, "fd.ip"), field(&view, "fd.connected")), ("<NA>".into(), "<NA>".into()));
+}
+
+#[test]
+fn container_image_tag_and_pod_labels_come_from_the_identity() {
+    use opentelemetry::{Array, StringValue, Value as OtelValue};
+    let cont = ContainerIdentity {
+        id: "c0ffee".repeat(10) + "abcd",
+        pod_uid: Some("uid-1".into()),
+        resource: vec![
+            KeyValue::new("container.image.name", "docker.io/library/nginx"),
+            KeyValue::new("container.image.tags", OtelValue::Array(Array::String(vec![StringValue::from("1.27")]))),
+            KeyValue::new("k8s.namespace.name", "web"),
+            KeyValue::new("k8s.pod.name", "nginx-0"),
+            KeyValue::new("k8s.pod.label.app", "nginx"),
+        ],
+    };
+    let c = ctx("nginx");
+    let t = table();
+    let (e, info) = exec("nginx", &["nginx"], false);
+    let view = RuleView { subject: Subject::Exec(&e), ctx: &c, info: Some(&info), table: &t, container: Some(&cont) };
+    assert_eq!(field(&view, "container.image"), "docker.io/library/nginx:1.27");
+    assert_eq!(field(&view, "container.image.repository"), "docker.io/library/nginx");
+    assert_eq!(field(&view, "container.image.tag"), "1.27");
+    assert_eq!(field(&view, "k8s.pod.label[app]"), "nginx");
+    assert_eq!(field(&view, "k8s.pod.label.tier"), "<NA>");
+    assert_eq!(
+        field(&view, "container.info"),
+        format!("container_id={} container_image=docker.io/library/nginx:1.27 k8s_ns=web k8s_pod=nginx-0", cont.id)
+    );
+}
+
+#[test]
+fn falco_style_network_rules_run_on_the_view() {
+    let text = r#"
+- list: rfc_1918_addresses
+  items: ['"10.0.0.0/8"', '"172.16.0.0/12"', '"192.168.0.0/16"']
+- macro: never_true
+  condition: (evt.num=0)
+- macro: allowed_public_destinations
+  condition: (never_true)
+- rule: Connect to public address
+  desc: A successful connect to an address outside private and loopback networks.
+  condition: >
+    evt.type = connect and fd.connected = true and fd.net != "127.0.0.0/8"
+    and not fd.snet in (rfc_1918_addresses) and not allowed_public_destinations
+  output: "public destination %fd.sip:%fd.sport (%container.info)"
+  priority: NOTICE
+  tags: [network, mitre_command_and_control, T1071]
+"#;
+    let rs = sysotel_rules::Ruleset::load_str("t", text, std::path::Path::new("t.yaml")).unwrap();
+    let c = ctx("curl");
+    let t = table();
+    let run = |rec: &SecurityRecord| {
+        let view = RuleView { subject: Subject::Security(rec), ctx: &c, info: None, table: &t, container: None };
+        evaluate(&rs, &view).into_iter().map(|(_, out)| out).collect::<Vec<_>>()
+    };
+    assert_eq!(run(&sock("connect", [8, 8, 8, 8], 53, 0)), ["public destination 8.8.8.8:53 (container_id=host)"]);
+    for private in [[10, 1, 2, 3], [127, 0, 0, 1], [192, 168, 1, 1], [172, 20, 0, 1]] {
+        assert!(run(&sock("connect", private, 53, 0)).is_empty(), "{private:?}");
+    }
+    assert!(run(&sock("connect", [8, 8, 8, 8], 53, -111)).is_empty(), "refused");
 }

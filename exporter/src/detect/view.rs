@@ -4,12 +4,12 @@
 
 use std::borrow::Cow;
 
-use opentelemetry::Value as OtelValue;
+use opentelemetry::{Array, Value as OtelValue};
 use semconv::attribute as attr;
 use sysotel_rules::{Event, Field, FieldRef, Value};
 
 use crate::{
-    decode::ExecEvent,
+    decode::{ExecEvent, Header},
     enrich::{ContainerIdentity, ProcessContext},
     process::{ProcessInfo, ProcessTable},
     security::SecurityRecord,
@@ -19,6 +19,9 @@ use crate::{
 
 /// Ancestors looked up at most (`proc.aname` without index).
 const MAX_ANCESTORS: usize = 16;
+
+/// `EINPROGRESS`: a non-blocking connect whose tuple is set, still pending.
+const EINPROGRESS: i64 = 115;
 
 /// The event under evaluation.
 pub enum Subject<'a> {
@@ -129,6 +132,59 @@ impl RuleView<'_> {
         matches.then(|| (ip.to_string(), *port))
     }
 
+    fn header(&self) -> &Header {
+        match &self.subject {
+            Subject::Exec(e) => &e.header,
+            Subject::Security(r) => &r.event.header,
+        }
+    }
+
+    /// For socket calls: (connected after the call, connection tuple set by it).
+    fn socket_state(&self) -> Option<(bool, bool)> {
+        let r = self.security()?;
+        let ret = r.event.ret;
+        match r.def.name {
+            "connect" => Some((ret >= 0, ret >= 0 || ret == -EINPROGRESS)),
+            "accept" | "accept4" => Some((ret >= 0, ret >= 0)),
+            "bind" | "listen" => Some((false, false)),
+            _ => None,
+        }
+    }
+
+    /// `container.info`: `container_id=ID container_image=IMAGE k8s_ns=NS k8s_pod=POD`,
+    /// the parts that are known.
+    fn container_info(&self) -> String {
+        let Some(c) = self.container else { return "container_id=host".to_owned() };
+        let mut s = format!("container_id={}", c.id);
+        if let Some(image) = self.image() {
+            s.push_str(&format!(" container_image={image}"));
+        }
+        for (label, key) in [("k8s_ns", attr::K8S_NAMESPACE_NAME), ("k8s_pod", attr::K8S_POD_NAME)] {
+            if let Some(v) = resource_str(c, key) {
+                s.push_str(&format!(" {label}={v}"));
+            }
+        }
+        s
+    }
+
+    /// The image as Falco shows it: `name:tag` when the tag is known.
+    fn image(&self) -> Option<Cow<'_, str>> {
+        let name = self.container.and_then(|c| resource_str(c, attr::CONTAINER_IMAGE_NAME))?;
+        match self.image_tag() {
+            Some(tag) => Some(Cow::Owned(format!("{name}:{tag}"))),
+            None => Some(name),
+        }
+    }
+
+    /// The first of the image's tags.
+    fn image_tag(&self) -> Option<Cow<'_, str>> {
+        match self.container?.resource_value(attr::CONTAINER_IMAGE_TAGS)? {
+            OtelValue::Array(Array::String(tags)) => tags.first().map(|t| Cow::Borrowed(t.as_str())),
+            OtelValue::String(s) => Some(Cow::Borrowed(s.as_str())),
+            _ => None,
+        }
+    }
+
     fn ret(&self) -> i64 {
         match &self.subject {
             Subject::Exec(_) => 0,
@@ -165,10 +221,21 @@ impl Event for RuleView<'_> {
             Field::EvtIsOpenWrite => rec.and_then(|r| r.open).map(|o| o.write).into(),
             Field::EvtIsOpenExec => rec.and_then(|r| r.open).map(|_| false).into(),
             Field::EvtArg => match (&self.subject, f.key()) {
-                (Subject::Security(r), Some(k)) => r.arg(k).into(),
-                (Subject::Exec(e), Some("filename")) => text(&e.filename),
+                // By name, or by position (`evt.arg[0]`) in the catalog's argument order.
+                (Subject::Security(r), Some(k)) => r
+                    .arg(k)
+                    .or_else(|| k.parse::<usize>().ok().and_then(|i| r.args.get(i)).map(|(_, v)| v.as_str()))
+                    .into(),
+                (Subject::Exec(e), Some("filename" | "0")) => text(&e.filename),
                 _ => Value::None,
             },
+            Field::EvtArgs => match &self.subject {
+                Subject::Security(r) => {
+                    owned(r.args.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" "))
+                }
+                Subject::Exec(e) => owned(format!("filename={}", escape_bytes(&e.filename))),
+            },
+            Field::EvtNum => Value::Num(i64::try_from(self.header().ktime_ns).unwrap_or(i64::MAX).max(1)),
             Field::EvtCategory => match rec {
                 Some(r) => Value::from(r.category().as_str()),
                 None => Value::from("process"),
@@ -193,6 +260,23 @@ impl Event for RuleView<'_> {
                     self.ancestors().iter().map(|p| Cow::Owned(escape_bytes(&p.comm).into_owned())).collect(),
                 ),
             },
+            Field::ProcAexepath => match f.index() {
+                Some(n) => self.ancestor(n).and_then(|p| p.exe.as_deref()).map_or(Value::None, text),
+                None => Value::Many(
+                    self.ancestors()
+                        .iter()
+                        .filter_map(|p| p.exe.as_deref())
+                        .map(|e| Cow::Owned(escape_bytes(e).into_owned()))
+                        .collect(),
+                ),
+            },
+            Field::ProcDuration => {
+                let h = self.header();
+                h.start_time_ns
+                    .filter(|&start| start <= h.ktime_ns)
+                    .map(|start| i64::try_from(h.ktime_ns - start).unwrap_or(i64::MAX))
+                    .into()
+            }
             Field::ProcApid => f.index().and_then(|n| self.ancestor(n)).map(|p| i64::from(p.pid)).into(),
             Field::ProcIsExeFromMemfd => Value::Bool(self.info.is_some_and(|i| i.exe_memfd)),
             Field::ProcIsExeDeleted => Value::Bool(self.info.is_some_and(|i| i.exe_deleted)),
@@ -241,6 +325,23 @@ impl Event for RuleView<'_> {
                 }
             }
             Field::FdNum => rec.and_then(SecurityRecord::fd).into(),
+            // The one end sysotel knows: the address in the syscall's arguments.
+            Field::FdIp | Field::FdNet | Field::FdPort => match self.sockaddr() {
+                Some((SockAddr::Inet { ip, port }, _)) => {
+                    if f.field == Field::FdPort {
+                        Value::Num(i64::from(*port))
+                    } else {
+                        owned(ip.to_string())
+                    }
+                }
+                _ => Value::None,
+            },
+            Field::FdRnet => self.ip_port(false, None).map(|(ip, _)| ip).into(),
+            Field::FdLnet => self.ip_port(true, None).map(|(ip, _)| ip).into(),
+            Field::FdSnet => self.ip_port(false, Some(true)).map(|(ip, _)| ip).into(),
+            Field::FdCnet => self.ip_port(false, Some(false)).map(|(ip, _)| ip).into(),
+            Field::FdConnected => self.socket_state().map(|(connected, _)| connected).into(),
+            Field::FdNameChanged => self.socket_state().map(|(_, changed)| changed).into(),
             Field::FdRip | Field::FdRport => match self.ip_port(false, None) {
                 Some((ip, port)) => {
                     if f.field == Field::FdRip {
@@ -285,10 +386,16 @@ impl Event for RuleView<'_> {
                 Some(c) => Value::Str(Cow::Borrowed(c.id.as_str())),
                 None => Value::from("host"),
             },
+            Field::ContainerInfo => owned(self.container_info()),
             Field::ContainerName => opt(self.container.and_then(|c| resource_str(c, attr::K8S_CONTAINER_NAME))),
-            Field::ContainerImage | Field::ContainerImageRepository => {
+            Field::ContainerImageRepository => {
                 opt(self.container.and_then(|c| resource_str(c, attr::CONTAINER_IMAGE_NAME)))
             }
+            Field::ContainerImage => opt(self.image()),
+            Field::ContainerImageTag => opt(self.image_tag()),
+            Field::K8sPodLabel => opt(self.container.zip(f.key()).and_then(|(c, k)| {
+                resource_str(c, &format!("{}.{k}", opentelemetry_semantic_conventions::attribute::K8S_POD_LABEL))
+            })),
             Field::ContainerRuntime => opt(self.container.and_then(|c| resource_str(c, attr::CONTAINER_RUNTIME_NAME))),
             Field::K8sNsName => opt(self.container.and_then(|c| resource_str(c, attr::K8S_NAMESPACE_NAME))),
             Field::K8sPodName => opt(self.container.and_then(|c| resource_str(c, attr::K8S_POD_NAME))),

@@ -14,7 +14,8 @@ fn defs(macros: &[(&str, &str)], lists: &[(&str, &[&str])]) -> Defs {
 }
 
 fn compile_in(defs: &Defs, cond: &str) -> Result<Node, Vec<CompileError>> {
-    let (node, errors) = Compiler::new(defs).compile(&parse(cond).unwrap());
+    let compiled = Compiler::new(defs).compile(&parse(cond).unwrap());
+    let (node, errors) = (compiled.node, compiled.errors);
     if errors.is_empty() { Ok(node) } else { Err(errors) }
 }
 
@@ -223,11 +224,56 @@ fn macro_errors() {
     // An error inside a macro is reported once, where the macro is.
     let d = defs(&[("bad", "proc.nmae = x")], &[]);
     let mut c = Compiler::new(&d);
-    let (_, first) = c.compile(&parse("bad").unwrap());
-    let (_, second) = c.compile(&parse("bad or bad").unwrap());
-    assert_eq!(first.len(), 1);
-    assert_eq!(first[0].origin, Origin::Macro("bad".into()));
-    assert!(second.is_empty());
+    let first = c.compile(&parse("bad").unwrap());
+    let second = c.compile(&parse("bad or bad").unwrap());
+    assert_eq!(first.errors.len(), 1);
+    assert_eq!(first.errors[0].origin, Origin::Macro("bad".into()));
+    assert!(second.errors.is_empty());
+    // ... but every condition using the macro knows of its unknown field, once.
+    assert_eq!(first.unknown, first.errors);
+    assert_eq!(second.unknown, first.errors);
+    let d = defs(&[("bad", "proc.nmae = x"), ("outer", "proc.name = a and bad"), ("fine", "proc.name = b")], &[]);
+    let mut c = Compiler::new(&d);
+    assert_eq!(c.compile(&parse("outer").unwrap()).unknown.len(), 1);
+    assert_eq!(c.compile(&parse("fine or outer").unwrap()).unknown.len(), 1, "nested macros pass it on");
+    assert!(c.compile(&parse("fine").unwrap()).unknown.is_empty());
+}
+
+#[test]
+fn net_fields_compare_with_networks() {
+    let d = defs(&[], &[("rfc_1918_addresses", &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])]);
+    let node = compile_in(&d, "fd.net != \"127.0.0.0/8\" and not fd.snet in (rfc_1918_addresses)").unwrap();
+    let ev = |ip: &str| MapEvent::new("connect").with("fd.net", ip.to_owned()).with("fd.snet", ip.to_owned());
+    assert!(eval(&node, &ev("8.8.8.8")));
+    assert!(!eval(&node, &ev("127.0.0.1")));
+    assert!(!eval(&node, &ev("172.20.1.1")));
+    assert!(eval(&node, &ev("172.32.1.1")));
+    assert!(eval(&compile_in(&d, "fd.cnet = 10.1.2.3").unwrap(), &MapEvent::new("accept").with("fd.cnet", "10.1.2.3")));
+    assert_eq!(
+        errors("fd.net = 10.0.0.0/33"),
+        [(9, r#"bad value "10.0.0.0/33" for field fd.net: expected an IP address or a CIDR network"#.to_owned())]
+    );
+    assert_eq!(errors("fd.net startswith 10"), [(0, "operator startswith not valid for field fd.net".to_owned())]);
+}
+
+#[test]
+fn bytes_operators_take_hex() {
+    let node = compile_in(&Defs::default(), "evt.arg.data bcontains 474554 and evt.arg.data bstartswith 58").unwrap();
+    assert!(eval(&node, &MapEvent::new("write").with("evt.arg.data", "X GET /")));
+    assert!(!eval(&node, &MapEvent::new("write").with("evt.arg.data", "Y GET /")));
+    for bad in ["cafebab", "zz", "+f"] {
+        let errs = errors(&format!("proc.name bcontains {bad}"));
+        assert!(errs[0].1.contains("expected hex bytes"), "{bad}: {errs:?}");
+    }
+    assert_eq!(errors("fd.num bcontains 00"), [(0, "operator bcontains not valid for field fd.num".to_owned())]);
+}
+
+#[test]
+fn output_only_fields_are_refused_in_conditions() {
+    assert_eq!(
+        errors("container.info = x"),
+        [(0, "field container.info can only be used in outputs, not in conditions".to_owned())]
+    );
 }
 
 #[test]

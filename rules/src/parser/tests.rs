@@ -97,7 +97,7 @@ fn errors_name_the_token_and_offset() {
     assert_eq!(err("(a or b"), (7, "unexpected end of condition, expected 'and', 'or' or ')'".into()));
     assert_eq!(err("a b"), (2, r#"unexpected token "b", expected 'and', 'or' or the end of the condition"#.into()));
     assert_eq!(err("a )"), (2, r#"unexpected token ")", expected 'and', 'or' or the end of the condition"#.into()));
-    assert_eq!(err("proc.name bcontains x"), (10, r#"expected an operator after proc.name, found "bcontains""#.into()));
+    assert_eq!(err("proc.name iglob x"), (10, r#"expected an operator after proc.name, found "iglob""#.into()));
     assert_eq!(err("proc.name"), (9, "expected an operator after proc.name, found the end of the condition".into()));
     assert_eq!(err("proc.name = 'abc"), (12, "unterminated string".into()));
     assert_eq!(err("evt.type in (a, b"), (17, "unexpected end of condition, expected ',' or ')'".into()));

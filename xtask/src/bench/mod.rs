@@ -2,10 +2,12 @@
 //! exec-heavy C workloads against no tracer and bpftrace, plus its own memory
 //! and CPU footprint. Every figure is the median of several runs in which the
 //! configurations alternate, so machine drift hits all of them alike. Needs
-//! root: sysotel and bpftrace load eBPF programs.
+//! root: sysotel and bpftrace load eBPF programs. `--micro` runs the
+//! userspace micro-benchmarks instead ([`micro`]), without root.
 
 mod footprint;
 mod machine;
+mod micro;
 mod report;
 mod runner;
 mod table;
@@ -35,9 +37,15 @@ pub struct Options {
     /// 3 runs per figure instead of 5.
     #[arg(long)]
     quick: bool,
+    /// Only the userspace micro-benchmarks (criterion; no root needed).
+    #[arg(long, conflicts_with = "quick")]
+    micro: bool,
 }
 
 pub fn run(options: &Options) -> Result<()> {
+    if options.micro {
+        return micro::run();
+    }
     if !user::is_root() {
         bail!(
             "`cargo xtask bench` must run as root: sysotel and bpftrace load eBPF programs (try `sudo -E cargo xtask bench`)"

@@ -48,18 +48,23 @@ pub(crate) async fn drive(
     let mut events = pin!(events);
     let mut warned = HashSet::new();
     let mut warnings = 0;
+    let mut ever_synced = false;
     while let Some(item) = events.next().await {
         match item {
             Ok(event) => {
                 let synced = matches!(event, Event::InitDone);
+                // After a sync, a watch event means the watch resumed where
+                // it left off (the watcher does not always relist).
+                let resumed = ever_synced && matches!(event, Event::Apply(_) | Event::Delete(_));
                 cache.apply(&event);
-                if synced {
-                    if warned.is_empty() {
-                        debug!(node, pods = cache.len(), "Kubernetes pods synced");
-                    } else {
-                        info!(pods = cache.len(), "Kubernetes API reachable again: pods of node {node} synced");
+                if synced || resumed {
+                    if !warned.is_empty() {
+                        info!(pods = cache.len(), "Kubernetes API reachable again: watching the pods of node {node}");
                         warned.clear();
+                    } else if synced {
+                        debug!(node, pods = cache.len(), "Kubernetes pods synced");
                     }
+                    ever_synced = true;
                     status.send_replace(K8sStatus::Synced);
                 }
             }
@@ -231,6 +236,19 @@ mod tests {
 
         let synced = vec![Ok(Event::Init), Ok(Event::InitDone)];
         assert_eq!(drive(futures::stream::iter(synced), "node-a", &cache, &status).await, 0);
+        assert_eq!(*rx.borrow(), K8sStatus::Synced);
+
+        // The watch resuming without a relist also ends an outage: the next
+        // outage is warned about again.
+        let resumed = vec![
+            Ok(Event::Init),
+            Ok(Event::InitDone),
+            Err(reset()),
+            Ok(Event::Apply(deployment_pod())),
+            Err(reset()),
+            Ok(Event::Delete(deployment_pod())),
+        ];
+        assert_eq!(drive(futures::stream::iter(resumed), "node-a", &cache, &status).await, 2);
         assert_eq!(*rx.borrow(), K8sStatus::Synced);
         assert!(cache.is_empty());
     }

@@ -108,7 +108,7 @@ mod tests {
         let rm = agent_metrics(&c, &[], 1, 2);
         let drops = rm.scope_metrics[0].metrics.iter().find(|m| m.name == "sysotel.agent.drops").unwrap();
         let Some(Data::Sum(s)) = &drops.data else { panic!("sum") };
-        assert_eq!(s.data_points.len(), 6);
+        assert_eq!(s.data_points.len(), 7);
         let ring = s
             .data_points
             .iter()
