@@ -8,8 +8,10 @@ mod build;
 mod cmd;
 mod elf;
 mod env;
+mod fuzz;
 mod run;
 mod setup;
+mod soak;
 mod stages;
 mod system;
 mod test;
@@ -40,6 +42,10 @@ enum Command {
     Test(test::Options),
     /// Build, then measure sysotel's overhead and footprint (needs root).
     Bench(bench::Options),
+    /// Run the cargo-fuzz targets in fuzz/ for a bounded time (nightly).
+    Fuzz(fuzz::Options),
+    /// Run sysotel under a mixed workload for N minutes and print its memory (needs root).
+    Soak(soak::Options),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +55,8 @@ fn main() -> ExitCode {
         Command::Run(options) => run::run(&options),
         Command::Test(options) => test::run(&options),
         Command::Bench(options) => bench::run(&options),
+        Command::Fuzz(options) => fuzz::run(&options),
+        Command::Soak(options) => soak::run(&options),
     };
     // The error chain on one line; no backtrace even with RUST_BACKTRACE set.
     result.map_or_else(

@@ -1,20 +1,24 @@
 //! `cargo xtask test [--unit-only]`: the whole suite, stopping at the first
 //! failure: `setup --system`, rustfmt, clippy, unit tests, Python tests (when
-//! their directories hold tests), then the root-only integration tests
-//! against a release build of `sysotel`.
+//! their directories hold tests), the fuzz targets for a bounded time, then
+//! the root-only integration tests against a release build of `sysotel`.
 
 use std::{fs, path::Path};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::{build, cmd, env, env::Env, setup, stages::Stages, user};
+use crate::{build, cmd, env, env::Env, fuzz, setup, stages::Stages, user};
 
 /// Python test directories, relative to the workspace root; absent ones are skipped.
 const PYTHON_TEST_DIRS: &[&str] = &["charts/tests", "collector-config/tests"];
 
+/// Seconds of fuzzing per target (`cargo xtask fuzz`); the cold nightly
+/// build of the targets dominates the stage.
+const FUZZ_SECONDS: u64 = 20;
+
 #[derive(clap::Args)]
 pub struct Options {
-    /// Skip the integration tests (which need root).
+    /// Skip the fuzz targets and the integration tests (which need root).
     #[arg(long)]
     unit_only: bool,
 }
@@ -42,6 +46,7 @@ pub fn run(options: &Options) -> Result<()> {
         }
     }
     if !options.unit_only {
+        stages.run(&format!("fuzz ({FUZZ_SECONDS}s per target)"), || fuzz::run_all(&env, FUZZ_SECONDS));
         let binary = stages.run("build release", || build::build(&env, true));
         stages.run("integration tests", || integration(&env, &binary.context("no release binary")?));
     }

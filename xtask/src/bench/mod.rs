@@ -5,7 +5,7 @@
 //! root: sysotel and bpftrace load eBPF programs. `--micro` runs the
 //! userspace micro-benchmarks instead ([`micro`]), without root.
 
-mod footprint;
+pub(crate) mod footprint;
 mod machine;
 mod micro;
 mod report;
