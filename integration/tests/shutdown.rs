@@ -30,7 +30,14 @@ fn sigterm_flushes_and_nothing_stays_attached() {
     if !require_integration() {
         return;
     }
-    let before = sysotel_programs();
+    // Programs of the previous test's agent are freed asynchronously after
+    // it exits: let them go before counting.
+    let settle = std::time::Instant::now() + Duration::from_secs(5);
+    let mut before = sysotel_programs();
+    while before > 0 && std::time::Instant::now() < settle {
+        std::thread::sleep(Duration::from_millis(100));
+        before = sysotel_programs();
+    }
     let receiver = Receiver::start().expect("starting the OTLP receiver");
     let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
     // A batch delay far beyond the test: only the shutdown flush can deliver.
