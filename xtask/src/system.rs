@@ -9,9 +9,20 @@ use anyhow::{Context as _, Result, bail};
 use crate::{cmd, env::Env, setup::report, user};
 
 /// Containers for the integration tests (podman, runc, busybox-static),
-/// peers for comparison (bpftrace, bpftool) and basic tools.
-pub const APT_PACKAGES: &[&str] =
-    &["podman", "runc", "busybox-static", "bpftrace", "bpftool", "iproute2", "libcap2-bin", "procps", "python3-pip"];
+/// peers for comparison (bpftrace, bpftool), C/C++ compilers (static test
+/// programs, libFuzzer) and basic tools.
+pub const APT_PACKAGES: &[&str] = &[
+    "podman",
+    "runc",
+    "busybox-static",
+    "bpftrace",
+    "bpftool",
+    "iproute2",
+    "libcap2-bin",
+    "procps",
+    "python3-pip",
+    "build-essential",
+];
 
 /// `name` or `name==version`. rotel is the OTLP collector of the end-to-end
 /// tests; pytest runs `charts/tests` and `collector-config/tests`.
