@@ -12,7 +12,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use anyhow::{Context as _, bail};
 
@@ -38,14 +37,12 @@ int main(int argc, char **argv) {
 }
 "#;
 
-static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-
 /// Path of the static `open_flood` binary (built with `cc -O2 -static`).
 ///
 /// # Errors
 /// When the compiler is missing or fails.
 pub fn open_flood() -> anyhow::Result<PathBuf> {
-    BUILT.get_or_init(|| build().map_err(|e| format!("{e:#}"))).clone().map_err(|e| anyhow::anyhow!(e))
+    crate::cprog::static_binary("open_flood", SOURCE)
 }
 
 /// Runs `open_flood DIR PREFIX FIRST COUNT` and waits for it; `DIR` should be
@@ -69,19 +66,6 @@ pub fn run_open_flood(dir: &Path, prefix: &str, first: u64, count: u64) -> anyho
         );
     }
     Ok(())
-}
-
-fn build() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("sysotel-it-flood-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let src = dir.join("open_flood.c");
-    std::fs::write(&src, SOURCE)?;
-    let bin = dir.join("open_flood");
-    let out = Command::new("cc").args(["-O2", "-static", "-o"]).arg(&bin).arg(&src).output().context("running cc")?;
-    if !out.status.success() {
-        bail!("cc failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(bin)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //! - [`net`] and [`poll`] pick loopback ports and wait with deadlines.
 
 pub mod agent;
+pub mod cprog;
 pub mod fake_kube;
 pub mod flood;
 pub mod gate;

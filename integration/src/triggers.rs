@@ -21,7 +21,6 @@
 use std::{
     path::{Path, PathBuf},
     process::Command,
-    sync::OnceLock,
 };
 
 use anyhow::{Context as _, bail};
@@ -96,14 +95,12 @@ pub const ACTIONS: &[&str] = &[
     "list",
 ];
 
-static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-
 /// Path of the static `sectrigger` binary (built with `cc -O2 -static`).
 ///
 /// # Errors
 /// When the compiler is missing or fails.
 pub fn sectrigger() -> anyhow::Result<PathBuf> {
-    BUILT.get_or_init(|| build().map_err(|e| format!("{e:#}"))).clone().map_err(|e| anyhow::anyhow!(e))
+    crate::cprog::static_binary("sectrigger", SOURCE)
 }
 
 /// One `ok ACTION ret=.. errno=..[ key=value...]` line.
@@ -153,24 +150,6 @@ pub fn run(scratch: &Path, args: &[&str]) -> anyhow::Result<Report> {
         bail!("sectrigger {args:?} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     }
     Report::parse(stdout.trim_end()).with_context(|| format!("sectrigger {args:?} printed {stdout:?}"))
-}
-
-fn build() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!("sysotel-it-triggers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let src = dir.join("sectrigger.c");
-    std::fs::write(&src, SOURCE)?;
-    let bin = dir.join("sectrigger");
-    compile(&src, &bin)?;
-    Ok(bin)
-}
-
-fn compile(src: &Path, bin: &Path) -> anyhow::Result<()> {
-    let out = Command::new("cc").args(["-O2", "-static", "-o"]).arg(bin).arg(src).output().context("running cc")?;
-    if !out.status.success() {
-        bail!("cc failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
