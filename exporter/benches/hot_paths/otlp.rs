@@ -8,11 +8,7 @@ use std::{
 };
 
 use criterion::{BatchSize, Criterion, Throughput};
-use opentelemetry::{
-    InstrumentationScope, KeyValue,
-    logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _},
-    trace::TraceFlags,
-};
+use opentelemetry::{InstrumentationScope, KeyValue, logs::LoggerProvider as _};
 use opentelemetry_proto::transform::{
     common::tonic::ResourceAttributesWithSchema, logs::tonic::group_logs_by_resource_and_scope,
 };
@@ -32,21 +28,10 @@ use crate::fixtures::{O_RDONLY, exec_event, openat, tree};
 /// Records per batch: the SDK batch processor's default export size.
 const BATCH: usize = 512;
 
-/// The SDK record for `event`, filled as `OtlpLogSink::emit` fills it.
+/// The SDK record for `event`, as `OtlpLogSink::emit` fills it.
 fn sdk_record(logger: &SdkLogger, event: LogEvent) -> SdkLogRecord {
-    let mut record = logger.create_log_record();
-    record.set_timestamp(event.time);
-    record.set_observed_timestamp(event.time);
-    record.set_event_name(event.event_name);
-    record.set_severity_number(event.severity);
-    if let Some(t) = event.trace {
-        record.set_trace_context(t.trace_id, t.span_id, Some(TraceFlags::SAMPLED));
-    }
-    if let Some(body) = event.body {
-        record.set_body(AnyValue::String(body.into()));
-    }
-    record.add_attributes(event.attributes);
-    record
+    let time = event.time;
+    sysotel::export::sdk_record(logger, event, time)
 }
 
 pub fn bench(c: &mut Criterion) {

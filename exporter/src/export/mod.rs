@@ -18,7 +18,7 @@ mod terminal;
 pub use observed::{ExportStats, Observed};
 pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};
 
-pub use otlp::{Destination, OtlpLogSink, OtlpSetupError};
+pub use otlp::{Destination, OtlpLogSink, OtlpSetupError, sdk_record};
 pub use resource::agent_resource;
 pub use terminal::{TerminalSink, format_line};
 

@@ -18,7 +18,7 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::{
     Resource,
-    logs::{BatchConfig, BatchConfigBuilder, BatchLogProcessor, SdkLogger, SdkLoggerProvider},
+    logs::{BatchConfig, BatchConfigBuilder, BatchLogProcessor, SdkLogRecord, SdkLogger, SdkLoggerProvider},
 };
 use thiserror::Error;
 
@@ -84,6 +84,25 @@ impl Provider for LogProvider {
     fn close(self) -> Result<(), String> {
         self.provider.shutdown().map_err(|e| e.to_string())
     }
+}
+
+/// The SDK record for `event`: time, event name, severity, trace context,
+/// body and attributes.
+#[must_use]
+pub fn sdk_record(logger: &SdkLogger, event: LogEvent, observed: SystemTime) -> SdkLogRecord {
+    let mut record = logger.create_log_record();
+    record.set_timestamp(event.time);
+    record.set_observed_timestamp(observed);
+    record.set_event_name(event.event_name);
+    record.set_severity_number(event.severity);
+    if let Some(t) = event.trace {
+        record.set_trace_context(t.trace_id, t.span_id, Some(TraceFlags::SAMPLED));
+    }
+    if let Some(body) = event.body {
+        record.set_body(AnyValue::String(body.into()));
+    }
+    record.add_attributes(event.attributes);
+    record
 }
 
 /// Emits through SDK logger providers, one per resource (see
@@ -155,20 +174,7 @@ impl LogSink for OtlpLogSink {
             return;
         }
         p.emitted.store(emitted + 1, Ordering::Relaxed);
-        let logger = &p.logger;
-        let mut record = logger.create_log_record();
-        record.set_timestamp(event.time);
-        record.set_observed_timestamp(SystemTime::now());
-        record.set_event_name(event.event_name);
-        record.set_severity_number(event.severity);
-        if let Some(t) = event.trace {
-            record.set_trace_context(t.trace_id, t.span_id, Some(TraceFlags::SAMPLED));
-        }
-        if let Some(body) = event.body {
-            record.set_body(AnyValue::String(body.into()));
-        }
-        record.add_attributes(event.attributes);
-        logger.emit(record);
+        p.logger.emit(sdk_record(&p.logger, event, SystemTime::now()));
     }
 
     fn shutdown(&mut self) -> Result<(), String> {
