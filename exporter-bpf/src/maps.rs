@@ -39,6 +39,19 @@ pub fn agent() -> AgentConfig {
     unsafe { core::ptr::read_volatile(&raw const AGENT) }
 }
 
+/// Submit flags that batch wake-ups: the reader is not woken for each
+/// record (a wake-up costs more than the record here) but drains on a short
+/// timer; once a sixteenth of the ring is waiting, the record wakes it.
+#[inline(always)]
+pub fn wakeup_flags() -> u64 {
+    const BPF_RB_AVAIL_DATA: u64 = 0;
+    const BPF_RB_RING_SIZE: u64 = 1;
+    const BPF_RB_NO_WAKEUP: u64 = 1;
+    const BPF_RB_FORCE_WAKEUP: u64 = 2;
+    let waiting = EVENTS.query(BPF_RB_AVAIL_DATA);
+    if waiting >= EVENTS.query(BPF_RB_RING_SIZE) >> 4 { BPF_RB_FORCE_WAKEUP } else { BPF_RB_NO_WAKEUP }
+}
+
 /// Records how full the ring buffer is after a write (a per-CPU gauge).
 #[inline(always)]
 pub fn note_fill() {

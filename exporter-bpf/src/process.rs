@@ -39,7 +39,7 @@ use exporter_common::{
 
 use crate::{
     kernel::{read_at, read_ptr},
-    maps::{EVENTS, agent, count, note_fill, offsets},
+    maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
 };
 
 /// Fills the common header for the current task.
@@ -163,7 +163,7 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
         };
         (*data).flags = flags;
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags());
     count(Stat::Emitted);
     note_fill();
     Ok(())
@@ -270,7 +270,7 @@ unsafe fn try_fork(ctx: &RawTracePointContext) -> Result<(), i64> {
         (*ev).data.child_start_time_ns =
             if off.has(OFF_START) { read_at::<u64>(child, off.task_start_boottime).unwrap_or(0) } else { 0 };
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags());
     count(Stat::Emitted);
     note_fill();
     Ok(())
@@ -305,7 +305,7 @@ unsafe fn try_exit(ctx: &RawTracePointContext) -> Result<(), i64> {
         (*ev).data.exit_code = code.unwrap_or(0);
         (*ev).data.flags = if code.is_some() { 0 } else { EXIT_CODE_MISSING };
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags());
     count(Stat::Emitted);
     note_fill();
     Ok(())

@@ -30,7 +30,7 @@ use exporter_common::{
 
 use crate::{
     kernel::read_at,
-    maps::{EVENTS, count, note_fill, offsets},
+    maps::{EVENTS, count, note_fill, offsets, wakeup_flags},
     paths::{cwd, fd_path},
     process::fill_header,
 };
@@ -127,7 +127,7 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
         fill_header(&raw mut (*ev).header, EventKind::Security, size, &offsets());
     }
     let bytes = unsafe { core::slice::from_raw_parts(ev.cast::<u8>(), size) };
-    if EVENTS.output::<[u8]>(bytes, 0).is_ok() {
+    if EVENTS.output::<[u8]>(bytes, wakeup_flags()).is_ok() {
         count(Stat::Emitted);
         note_fill();
     } else {

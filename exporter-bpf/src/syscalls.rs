@@ -43,7 +43,7 @@ use exporter_common::{
 
 use crate::{
     kernel::read_at,
-    maps::{EVENTS, agent, count, note_fill, offsets},
+    maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     process::fill_header,
     security::{emit_security, syscall_args},
     task_storage::TaskStorage,
@@ -256,7 +256,7 @@ unsafe fn emit_slow(
             }
         }
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags());
     count(Stat::Emitted);
     note_fill();
     Ok(())
@@ -363,7 +363,7 @@ unsafe fn emit_conn(
             }
         }
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags());
     count(Stat::Emitted);
     note_fill();
     Ok(())

@@ -1,5 +1,10 @@
-//! Ring-buffer reader: waits on the map's fd with `AsyncFd` (no polling
-//! sleeps), decodes each record in place and hands it on with `try_send`.
+//! Ring-buffer reader: waits on the map's fd with `AsyncFd`, decodes each
+//! record in place and hands it on with `try_send`.
+//!
+//! The kernel side batches wake-ups (records are submitted without waking
+//! the reader until a sixteenth of the ring is waiting), so the reader also
+//! drains on a short timer ([`DRAIN_INTERVAL`]): an event is at most that
+//! late, and a busy ring still wakes it at once.
 //!
 //! The reader never blocks on the rest of the pipeline: a full queue drops
 //! the event and counts it. Decode errors are counted and logged once per
@@ -28,6 +33,9 @@ pub enum ReaderError {
     Wait(std::io::Error),
 }
 
+/// How often the reader drains records that did not wake it.
+pub const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Reads until `stop` changes or the queue's receiver is gone.
 ///
 /// # Errors
@@ -43,9 +51,17 @@ pub async fn run_reader(
     let mut fd = unsafe { AsyncFd::register_with_interest(ring, Interest::READABLE) }
         .map_err(|e| ReaderError::Register(e.into_parts().1))?;
     let mut logged = HashSet::new();
+    let mut tick = tokio::time::interval(DRAIN_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let mut guard = tokio::select! {
             g = fd.readable_mut() => g.map_err(ReaderError::Wait)?,
+            _ = tick.tick() => {
+                if !drain(fd.get_mut(), &tx, &counters, &mut logged) {
+                    return Ok(());
+                }
+                continue;
+            }
             _ = stop.changed() => {
                 // Drain what is already in the buffer before stopping.
                 let open = drain(fd.get_mut(), &tx, &counters, &mut logged);
