@@ -43,10 +43,25 @@ impl ServerThread {
 async fn serve(listener: TcpListener, store: Arc<Store>, signal: oneshot::Receiver<()>) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let collector = Collector { store };
+    // rotel forwards whole batches: a flood makes requests far above tonic's
+    // 4 MiB default, and a rejected one would look like loss in the agent.
+    const MAX_MESSAGE: usize = 256 * 1024 * 1024;
     Server::builder()
-        .add_service(LogsServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip))
-        .add_service(TraceServiceServer::new(collector.clone()).accept_compressed(CompressionEncoding::Gzip))
-        .add_service(MetricsServiceServer::new(collector).accept_compressed(CompressionEncoding::Gzip))
+        .add_service(
+            LogsServiceServer::new(collector.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
+        .add_service(
+            TraceServiceServer::new(collector.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
+        .add_service(
+            MetricsServiceServer::new(collector)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(MAX_MESSAGE),
+        )
         .serve_with_incoming_shutdown(TcpIncoming::from(listener), async {
             // A dropped sender also means stop.
             let _ = signal.await;
