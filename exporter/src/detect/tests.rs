@@ -119,7 +119,13 @@ fn rules() -> Ruleset {
 }
 
 fn hits_sec(rs: &Ruleset, rec: &SecurityRecord, in_container: bool) -> Vec<String> {
-    let c = ctx(std::str::from_utf8(&rec.event.header.comm).unwrap());
+    hits_sec_from(rs, rec, None, in_container)
+}
+
+/// As `hits_sec`, for a process whose executable path is known.
+fn hits_sec_from(rs: &Ruleset, rec: &SecurityRecord, exe: Option<&str>, in_container: bool) -> Vec<String> {
+    let mut c = ctx(std::str::from_utf8(&rec.event.header.comm).unwrap());
+    c.exe = exe.map(|e| e.as_bytes().to_vec());
     let t = table();
     let cont = container();
     let view = RuleView {
@@ -262,6 +268,16 @@ fn ordinary_activity_finds_nothing() {
         "unshare on the host",
     );
     none(hits_sec(&rs, &sec("bpf", "x", [1, 0, 144, 0, 0, 0], [None, None], 0), false), "map lookup");
+    // runc 1.1 bind-mounts its own binary read-only while its init process
+    // is already in the container's cgroup; that init is named `exe`.
+    let runc_mount =
+        sec("mount", "exe", [0, 0, 0, 0x1000, 0, 0], [Some("/proc/self/exe"), Some("/run/runc/x/runc.Ab")], 0);
+    none(hits_sec_from(&rs, &runc_mount, Some("/usr/bin/runc"), true), "runc init sealing its binary");
+    assert_eq!(
+        hits_sec_from(&rs, &runc_mount, Some("/tmp/exe"), true),
+        ["Namespace change in a container"],
+        "the same mount from another `exe` is still a finding",
+    );
     none(
         hits_sec(&rs, &sec("kill", "kill", [4343, 15, 0, 0, 0, 0], [None, None], 0), false),
         "kill of another process",
