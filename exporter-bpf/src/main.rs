@@ -21,6 +21,8 @@ mod process;
 #[cfg(target_arch = "bpf")]
 mod security;
 #[cfg(target_arch = "bpf")]
+mod syscall_stats;
+#[cfg(target_arch = "bpf")]
 mod syscalls;
 #[cfg(target_arch = "bpf")]
 mod task_storage;

@@ -6,22 +6,21 @@
 //!   records the start time and number in the thread's `INFLIGHT` slot
 //!   (task-local storage: no hashing, freed with the task).
 //! - `sys_exit` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long ret)`):
-//!   adds the call to `SYSCALL_STATS[(cgroup, nr)]` (count, errors, duration
-//!   sum, log2 histogram) and failures to `SYSCALL_ERRNOS[(cgroup, nr, errno)]`.
+//!   adds the call to the (cgroup, syscall) figures (see `syscall_stats.rs`).
 //!
 //! - When `SYSCALL_SPECS[nr]` asks for it, `sys_exit` also reports slow calls,
 //!   tracks connections and emits `security` records (see `security.rs`).
 //!
-//! Both stats maps are per-CPU, so the hot path takes no locks. The agent's
-//! own threads are skipped.
+//! The agent's own threads are timed by `sys_enter` (checking would cost
+//! every other thread a helper call) and skipped by `sys_exit`.
 
 use aya_ebpf::{
     helpers::{
         bpf_get_current_pid_tgid,
-        generated::{bpf_get_current_cgroup_id, bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
+        generated::{bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
     },
     macros::{btf_map, map, raw_tracepoint},
-    maps::{Array, LruHashMap, PerCpuHashMap},
+    maps::{Array, LruHashMap},
     programs::RawTracePointContext,
 };
 use exporter_common::{
@@ -35,9 +34,8 @@ use exporter_common::{
     stats::Stat,
     syscalls::{
         CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
-        CONNS_MAX_ENTRIES, ConnBytes, ConnKey, ERRNO_MAX_ENTRIES, ErrnoKey, Inflight, SLOW_SPECS_MAX,
-        SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1, SLOW_TARGET_SOCKADDR_ARG1, STATS_MAX_ENTRIES, SyscallKey,
-        SyscallSpec, SyscallStats, bucket_of,
+        CONNS_MAX_ENTRIES, ConnBytes, ConnKey, Inflight, SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0, SLOW_TARGET_PATH_ARG1,
+        SLOW_TARGET_SOCKADDR_ARG1, SyscallSpec,
     },
 };
 
@@ -46,6 +44,7 @@ use crate::{
     maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     process::fill_header,
     security::{emit_security, syscall_args},
+    syscall_stats::record_stats,
     task_storage::TaskStorage,
 };
 
@@ -86,23 +85,10 @@ const NR_OFFSET: u32 = 0;
 #[btf_map(name = "INFLIGHT")]
 static INFLIGHT: TaskStorage<Inflight> = TaskStorage::new();
 
-#[map(name = "SYSCALL_STATS")]
-static SYSCALL_STATS: PerCpuHashMap<SyscallKey, SyscallStats> = PerCpuHashMap::with_max_entries(STATS_MAX_ENTRIES, 0);
-
-#[map(name = "SYSCALL_ERRNOS")]
-static SYSCALL_ERRNOS: PerCpuHashMap<ErrnoKey, u64> = PerCpuHashMap::with_max_entries(ERRNO_MAX_ENTRIES, 0);
-
-/// Template for new `SYSCALL_STATS` entries (kept off the 512-byte stack).
-static ZERO_STATS: SyscallStats = SyscallStats::ZERO;
-
-const BPF_NOEXIST: u64 = 1;
-
 #[raw_tracepoint(tracepoint = "sys_enter")]
 pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
-    let pid_tgid = bpf_get_current_pid_tgid();
-    if (pid_tgid >> 32) as u32 == agent().agent_pid {
-        return 0;
-    }
+    // The agent's own calls are timed too and dropped in `sys_exit`: one
+    // helper call fewer on every other thread's syscall.
     let nr = ctx.arg::<u64>(1) as u32;
     if let Some(slot) = INFLIGHT.current_or_create() {
         unsafe {
@@ -158,56 +144,6 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
         record_stats(nr, ret, duration);
     }
     0
-}
-
-/// Adds the call to `SYSCALL_STATS` and, when it failed, `SYSCALL_ERRNOS`.
-#[inline(always)]
-fn record_stats(nr: u32, ret: i64, duration: u64) {
-    let failed = (-4095..0).contains(&ret);
-    let cgroup_id = unsafe { bpf_get_current_cgroup_id() };
-    let key = SyscallKey { cgroup_id, nr, reserved: 0 };
-    let stats = match SYSCALL_STATS.get_ptr_mut(key) {
-        Some(s) => s,
-        None => {
-            // A failed insert means the map is full, or another CPU inserted
-            // the key first: either way, look again.
-            let inserted = SYSCALL_STATS.insert(key, &ZERO_STATS, BPF_NOEXIST).is_ok();
-            match SYSCALL_STATS.get_ptr_mut(key) {
-                Some(s) => s,
-                None => {
-                    if !inserted {
-                        count(Stat::SyscallStatsFull);
-                    }
-                    return;
-                }
-            }
-        }
-    };
-    let bucket = bucket_of(duration);
-    unsafe {
-        (*stats).count += 1;
-        (*stats).duration_ns += duration;
-        if bucket < (*stats).buckets.len() {
-            (*stats).buckets[bucket] += 1;
-        }
-        if failed {
-            (*stats).errors += 1;
-        }
-    }
-    if failed {
-        let ekey = ErrnoKey { cgroup_id, nr, errno: (-ret) as u32 };
-        match SYSCALL_ERRNOS.get_ptr_mut(ekey) {
-            Some(c) => unsafe { *c += 1 },
-            None => {
-                if SYSCALL_ERRNOS.insert(ekey, 1u64, BPF_NOEXIST).is_err() {
-                    match SYSCALL_ERRNOS.get_ptr_mut(ekey) {
-                        Some(c) => unsafe { *c += 1 },
-                        None => count(Stat::SyscallErrnosFull),
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Sends a `slow_syscall` record with the call's arguments and target.

@@ -10,14 +10,31 @@ use crate::events::security::SecLayout;
 /// the last bucket also takes everything longer (>= ~2.1 s).
 pub const HIST_BUCKETS: usize = 32;
 
-/// Entries of the `SYSCALL_STATS` map (cgroup x syscall pairs).
-pub const STATS_MAX_ENTRIES: u32 = 10_240;
+/// Slots of the `SYSCALL_KEYS` / `SYSCALL_STATS` tables (cgroup x syscall
+/// pairs), a power of two. `SYSCALL_STATS` is a per-CPU array of
+/// [`SyscallStats`] (280 bytes), so it costs about 2.2 MiB of kernel memory
+/// per possible CPU.
+pub const STATS_SLOTS: u32 = 8_192;
+/// Slots tried, from the pair's home slot onwards, before a call is counted
+/// as `syscall_stats_full`.
+pub const STATS_PROBES: u32 = 4;
+
+/// Home slot of a (cgroup, syscall) pair in the stats tables: a
+/// multiplicative hash, cheap enough for every syscall.
+#[must_use]
+#[inline(always)]
+pub const fn stats_home_slot(cgroup_id: u64, nr: u32) -> u32 {
+    let h = cgroup_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (nr as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    ((h >> 32) as u32) & (STATS_SLOTS - 1)
+}
 /// Entries of the `SYSCALL_ERRNOS` map (cgroup x syscall x errno triples).
 pub const ERRNO_MAX_ENTRIES: u32 = 4_096;
 /// Threads whose syscall start time is tracked at once (LRU).
 pub const INFLIGHT_MAX_ENTRIES: u32 = 16_384;
 
-/// Key of `SYSCALL_STATS`.
+/// Value of `SYSCALL_KEYS[slot]`: the pair whose figures are in
+/// `SYSCALL_STATS[slot]`; a zero `cgroup_id` marks a free slot (cgroup ids
+/// start at 1).
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SyscallKey {
@@ -145,6 +162,7 @@ pub const fn bucket_of(duration_ns: u64) -> usize {
 }
 
 const _: () = assert!(size_of::<SyscallKey>() == 16);
+const _: () = assert!(STATS_SLOTS.is_power_of_two());
 const _: () = assert!(size_of::<SyscallStats>() == 24 + 8 * HIST_BUCKETS);
 const _: () = assert!(size_of::<ErrnoKey>() == 16);
 const _: () = assert!(size_of::<Inflight>() == 16);
@@ -161,3 +179,28 @@ unsafe impl aya::Pod for Inflight {}
 unsafe impl aya::Pod for SyscallSpec {}
 
 const _: () = assert!(size_of::<SyscallSpec>() == 32);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_slots_stay_in_the_table_and_spread() {
+        // A node's worth of pairs: 200 cgroups with ids as the kernel hands
+        // them out, 60 syscalls each.
+        let mut used = [0u16; STATS_SLOTS as usize];
+        for cgroup in 0..200u64 {
+            for nr in 0..60u32 {
+                let slot = stats_home_slot(4000 + cgroup * 7, nr);
+                assert!(slot < STATS_SLOTS);
+                used[slot as usize] += 1;
+            }
+        }
+        // 12,000 pairs in 8,192 slots: a uniform hash leaves about e^-1.46
+        // (23%) of the slots empty and piles at most a handful on one slot.
+        let empty = used.iter().filter(|&&n| n == 0).count();
+        let worst = used.iter().copied().max().unwrap();
+        assert!((1200..2800).contains(&empty), "{empty} empty slots");
+        assert!(worst <= 9, "{worst} pairs share one home slot");
+    }
+}

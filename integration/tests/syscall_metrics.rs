@@ -41,7 +41,9 @@ fn getppid_counts_arrive_per_container_and_host() {
     podman::ensure_image().expect("building the busybox test image");
     let receiver = Receiver::start().expect("starting the OTLP receiver");
     let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let _agent = Agent::start(otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint()));
+    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    env.push(("RUST_LOG".into(), "info,sysotel::pipeline::metrics=debug".into()));
+    let agent = Agent::start(env);
 
     // In a container: the loop is the only real getppid caller there (runc's
     // init makes a couple before exec), so the count is exact to a few calls.
@@ -60,6 +62,17 @@ fn getppid_counts_arrive_per_container_and_host() {
         "container {id} made {CALLS} getppid calls (+ runc's few), metrics say {calls}"
     );
     assert_eq!(hist_count, calls as u64, "the duration histogram counts every call");
+
+    // The container has exited: its kernel slots are freed for other
+    // cgroups, and its cumulative series carries on from the retired totals.
+    let retired =
+        poll_until(Duration::from_secs(20), || agent.stderr_text().contains("syscall metrics: retired").then_some(()));
+    assert!(retired.is_some(), "the removed container's kernel slots were never freed:\n{}", agent.stderr_text());
+    let seen_retired = receiver.metric_points().len();
+    let later = poll_until(Duration::from_secs(20), || {
+        (receiver.metric_points().len() > seen_retired).then(|| getppid_calls(&receiver, &in_container)).flatten()
+    });
+    assert_eq!(later, Some((calls, hist_count)), "the retired container's series must keep its totals");
 
     // On the host: other processes may call getppid too, so allow a little more.
     let host = |p: &MetricPoint| p.resource.str("container.id").is_none() && p.resource.str("host.name").is_some();

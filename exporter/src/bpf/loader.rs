@@ -7,7 +7,7 @@
 use aya::{
     Btf, Ebpf, EbpfLoader,
     maps::{
-        Array, MapData, PerCpuArray, PerCpuHashMap, RingBuf,
+        Array, HashMap, MapData, PerCpuArray, PerCpuHashMap, RingBuf,
         lpm_trie::{Key, LpmTrie},
     },
     programs::{RawTracePoint, TracePoint},
@@ -168,12 +168,16 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     let stats = ebpf.take_map("STATS").ok_or(LoadError::MissingMap("STATS"))?;
     let stats = PerCpuArray::try_from(stats).map_err(|source| LoadError::Map { map: "STATS", source })?;
     let syscalls = if options.syscall_metrics {
+        let keys = ebpf.take_map("SYSCALL_KEYS").ok_or(LoadError::MissingMap("SYSCALL_KEYS"))?;
+        let keys = Array::try_from(keys).map_err(|source| LoadError::Map { map: "SYSCALL_KEYS", source })?;
         let stats = ebpf.take_map("SYSCALL_STATS").ok_or(LoadError::MissingMap("SYSCALL_STATS"))?;
-        let stats = PerCpuHashMap::try_from(stats).map_err(|source| LoadError::Map { map: "SYSCALL_STATS", source })?;
+        let stats = PerCpuArray::try_from(stats).map_err(|source| LoadError::Map { map: "SYSCALL_STATS", source })?;
+        let claims = ebpf.take_map("SYSCALL_CLAIMS").ok_or(LoadError::MissingMap("SYSCALL_CLAIMS"))?;
+        let claims = HashMap::try_from(claims).map_err(|source| LoadError::Map { map: "SYSCALL_CLAIMS", source })?;
         let errnos = ebpf.take_map("SYSCALL_ERRNOS").ok_or(LoadError::MissingMap("SYSCALL_ERRNOS"))?;
         let errnos =
             PerCpuHashMap::try_from(errnos).map_err(|source| LoadError::Map { map: "SYSCALL_ERRNOS", source })?;
-        Some(SyscallMaps::new(stats, errnos))
+        Some(SyscallMaps::new(keys, stats, claims, errnos))
     } else {
         None
     };
