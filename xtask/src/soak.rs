@@ -9,7 +9,7 @@ use std::{
     fs,
     io::{Read as _, Write as _},
     net::{TcpListener, TcpStream},
-    path::{Path, PathBuf},
+    path::Path,
     process::{Child, Command, Stdio},
     thread,
     time::{Duration, Instant},
@@ -17,7 +17,10 @@ use std::{
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::{bench::footprint, build, setup, user};
+use crate::{
+    bench::{footprint, rotel::Rotel},
+    build, setup, user,
+};
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -45,27 +48,14 @@ pub fn run(options: &Options) -> Result<()> {
     }
     let env = setup::ensure(false)?;
     let sysotel = build::build(&env, true)?;
-    let rotel = find_rotel()?;
+    let collector = Rotel::start()?;
     let scratch = std::env::temp_dir().join(format!("sysotel-soak-{}", std::process::id()));
     fs::create_dir_all(&scratch)?;
-    let port = free_port()?;
-    let http_port = free_port()?;
-    let _collector = Guard(
-        Command::new(&rotel)
-            .args(["start", "--exporter", "blackhole"])
-            .args(["--otlp-grpc-endpoint", &format!("127.0.0.1:{port}")])
-            .args(["--otlp-http-endpoint", &format!("127.0.0.1:{http_port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", rotel.display()))?,
-    );
-    thread::sleep(Duration::from_secs(1));
     let agent_log = scratch.join("agent.log");
     let mut agent = Guard(
         Command::new(&sysotel)
             .arg("run")
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://127.0.0.1:{port}"))
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", collector.grpc_endpoint())
             .env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
             .env("OTEL_METRIC_EXPORT_INTERVAL", "10000")
             .stdout(Stdio::null())
@@ -165,21 +155,4 @@ fn wait_ready(log: &Path) -> Result<()> {
         thread::sleep(Duration::from_millis(200));
     }
     bail!("sysotel not ready after 60 s; see {}", log.display())
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// The rotel agent binary of the `rotel` Python package.
-fn find_rotel() -> Result<PathBuf> {
-    let out = Command::new("python3")
-        .args(["-c", "import os, rotel; print(os.path.join(os.path.dirname(rotel.__file__), 'rotel-agent'))"])
-        .output()
-        .context("running python3")?;
-    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    if !out.status.success() || !path.is_file() {
-        bail!("rotel is not installed (cargo xtask setup --system installs it)");
-    }
-    Ok(path)
 }

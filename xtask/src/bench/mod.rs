@@ -1,15 +1,21 @@
 //! `cargo xtask bench [--quick]`: sysotel's overhead on syscall-bound and
 //! exec-heavy C workloads against no tracer and bpftrace, plus its own memory
 //! and CPU footprint. Every figure is the median of several runs in which the
-//! configurations alternate, so machine drift hits all of them alike. Needs
-//! root: sysotel and bpftrace load eBPF programs. `--micro` runs the
+//! configurations alternate, so machine drift hits all of them alike. Then
+//! the event flood ([`flood`]): security events at stepped rates, with
+//! sysotel's drops and CPU per event. Needs root: sysotel and bpftrace load
+//! eBPF programs. `--flood-only` runs just the flood; `--micro` runs the
 //! userspace micro-benchmarks instead ([`micro`]), without root.
 
+mod flood;
+mod flood_report;
 pub(crate) mod footprint;
 mod machine;
 mod micro;
 mod report;
+pub(crate) mod rotel;
 mod runner;
+mod stop_summary;
 mod table;
 mod tracer;
 mod workloads;
@@ -40,6 +46,9 @@ pub struct Options {
     /// Only the userspace micro-benchmarks (criterion; no root needed).
     #[arg(long, conflicts_with = "quick")]
     micro: bool,
+    /// Only the event flood (security events at stepped rates; fewer steps with --quick).
+    #[arg(long, conflicts_with = "micro")]
+    flood_only: bool,
 }
 
 pub fn run(options: &Options) -> Result<()> {
@@ -59,8 +68,15 @@ pub fn run(options: &Options) -> Result<()> {
     if tools.bpftrace.is_none() {
         println!("bench: bpftrace not found; its configuration is skipped");
     }
-    let runs = if options.quick { 3 } else { 5 };
     let machine = machine::Machine::read();
+    if options.flood_only {
+        println!("\nbench: {}", machine.describe());
+        let steps = flood::run(&tools, &binaries.flood, options.quick, machine.cpus).context("event flood")?;
+        println!();
+        report::print_flood_only(&machine, &steps);
+        return Ok(());
+    }
+    let runs = if options.quick { 3 } else { 5 };
     println!("\nbench: {runs} runs, configurations alternating within each run; {}", machine.describe());
 
     let mut results = Results::default();
@@ -74,8 +90,9 @@ pub fn run(options: &Options) -> Result<()> {
         }
     }
     let many = many_processes(&tools).context("many-processes footprint")?;
+    let steps = flood::run(&tools, &binaries.flood, options.quick, machine.cpus).context("event flood")?;
     println!();
-    report::print(&machine, runs, &results, &many);
+    report::print(&machine, runs, &results, &many, &steps);
     Ok(())
 }
 

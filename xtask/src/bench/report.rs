@@ -1,14 +1,17 @@
-//! The final report: raw per-run figures, then one aligned table of medians.
+//! The final report: raw per-run figures, then one aligned table of medians,
+//! then the event flood's table ([`flood_report`]).
 
 use super::{
     ManyProcesses,
+    flood::Step,
+    flood_report,
     machine::Machine,
     runner::{Measure, Point, Results, median},
     table::Table,
     tracer::Config,
 };
 
-pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses) {
+pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses, flood: &[Step]) {
     println!("## Raw per-run figures (run order)\n");
     for ((measure, config), values) in &results.figures {
         println!("{:<32} {:<26} {}", measure.label(), config.label(), join(values, 2));
@@ -24,12 +27,23 @@ pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProce
             join(&cpu, 2)
         );
     }
+    header(machine);
+    println!("median of {runs} runs; configurations alternate within each run\n");
+    println!("{}", table(results, many).render());
+    flood_report::print(flood);
+}
+
+/// The report of `--flood-only`.
+pub fn print_flood_only(machine: &Machine, flood: &[Step]) {
+    header(machine);
+    println!();
+    flood_report::print(flood);
+}
+
+fn header(machine: &Machine) {
     println!("\n## sysotel benchmark\n");
     println!("kernel: {}", machine.kernel);
     println!("cpu:    {} ({} CPUs)", machine.cpu, machine.cpus);
-    println!("median of {runs} runs; configurations alternate within each run\n");
-    println!("{}", table(results, many).render());
-    println!("event flood workload: not implemented (skipped for time).");
 }
 
 fn table(results: &Results, many: &ManyProcesses) -> Table {

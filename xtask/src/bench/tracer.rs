@@ -3,6 +3,7 @@
 //! so nothing outlives the bench even on error.
 
 use std::{
+    collections::VecDeque,
     fs::{self, File},
     io::{BufRead as _, BufReader, Read},
     path::{Path, PathBuf},
@@ -18,6 +19,8 @@ use anyhow::{Context as _, Result, bail};
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a tracer may take to exit after its signal before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Lines of a tracer's output kept after it is ready, for [`Tracer::stop_with_output`].
+const KEPT_LINES: usize = 32;
 
 /// bpftrace doing sysotel's in-kernel metric work: a count and a latency
 /// histogram per cgroup and syscall, from the raw syscall tracepoints.
@@ -58,7 +61,7 @@ pub struct Tools {
 pub struct Tracer {
     child: Child,
     signal: &'static str,
-    drain: Option<JoinHandle<()>>,
+    drain: Option<JoinHandle<Vec<String>>>,
     output_dir: Option<PathBuf>,
 }
 
@@ -69,7 +72,13 @@ impl Tracer {
 
     /// Signals the tracer (SIGTERM for sysotel, SIGINT for bpftrace), waits
     /// for it to exit, and removes its output files.
-    pub fn stop(mut self) -> Result<()> {
+    pub fn stop(self) -> Result<()> {
+        self.stop_with_output().map(drop)
+    }
+
+    /// [`Self::stop`], returning the last lines the tracer printed after it
+    /// was ready (sysotel's stderr: its final summary is the last line).
+    pub fn stop_with_output(mut self) -> Result<Vec<String>> {
         let pid = self.child.id();
         let signalled = Command::new("kill")
             .arg(format!("-{}", self.signal))
@@ -91,13 +100,11 @@ impl Tracer {
             let _ = self.child.wait();
             bail!("tracer pid {pid} did not exit within {STOP_TIMEOUT:?} of SIG{}; killed it", self.signal);
         }
-        if let Some(drain) = self.drain.take() {
-            let _ = drain.join();
-        }
+        let output = self.drain.take().and_then(|drain| drain.join().ok()).unwrap_or_default();
         if let Some(dir) = self.output_dir.take() {
             let _ = fs::remove_dir_all(dir);
         }
-        Ok(())
+        Ok(output)
     }
 }
 
@@ -162,6 +169,14 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
     }
 }
 
+/// sysotel in full mode (the default `sysotel run`) exporting OTLP/gRPC to
+/// `endpoint`, for the event flood.
+pub fn start_otlp(tools: &Tools, endpoint: &str) -> Result<Tracer> {
+    let mut cmd = Command::new(&tools.sysotel);
+    cmd.arg("run").env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+    start_sysotel(cmd, None)
+}
+
 fn start_sysotel(mut cmd: Command, output_dir: Option<PathBuf>) -> Result<Tracer> {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().context("cannot start sysotel")?;
@@ -172,14 +187,30 @@ fn start_sysotel(mut cmd: Command, output_dir: Option<PathBuf>) -> Result<Tracer
 }
 
 /// Reads `pipe` on a thread until a line contains `marker`; the thread then
-/// keeps draining (and discarding) the pipe until it closes.
-fn wait_for_line(child: &mut Child, pipe: impl Read + Send + 'static, marker: &'static str) -> Result<JoinHandle<()>> {
+/// keeps draining the pipe until it closes, and returns its last
+/// [`KEPT_LINES`] lines.
+fn wait_for_line(
+    child: &mut Child,
+    pipe: impl Read + Send + 'static,
+    marker: &'static str,
+) -> Result<JoinHandle<Vec<String>>> {
     let (tx, rx) = mpsc::channel::<String>();
     let drain = thread::spawn(move || {
+        let mut kept = VecDeque::with_capacity(KEPT_LINES);
+        let mut ready = false;
         for line in BufReader::new(pipe).lines() {
             let Ok(line) = line else { break };
-            let _ = tx.send(line);
+            if ready {
+                if kept.len() == KEPT_LINES {
+                    kept.pop_front();
+                }
+                kept.push_back(line);
+            } else {
+                ready = line.contains(marker);
+                let _ = tx.send(line);
+            }
         }
+        kept.into()
     });
     let deadline = Instant::now() + READY_TIMEOUT;
     let mut seen = String::new();

@@ -1,5 +1,6 @@
 //! The C workloads, compiled with `cc -O2` into the scratch directory. Each
-//! prints one number on stdout: ns per call, or process starts per second.
+//! prints one number on stdout: ns per call, or process starts per second;
+//! the event flood prints a `key=value` line with the events it made.
 
 use std::{
     fs,
@@ -19,6 +20,7 @@ pub const OPEN_CLOSE_CALLS: u32 = 500_000;
 pub const EXEC_STARTS: u32 = 2_000;
 
 const COMMON: &str = r#"#define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -87,11 +89,139 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// `flood RATE SECONDS DIR WORKERS`: WORKERS forked processes produce
+/// security events for SECONDS at RATE in total (each RATE / WORKERS, paced in
+/// 1 ms batches to absolute deadlines; RATE 0: as fast as they can). A unit is
+/// 8 opens with `O_WRONLY` of pre-created files in DIR (no truncation), then a
+/// loopback `connect` to the worker's own listener and its `accept4`; the
+/// client closes first with `SO_LINGER` 0 (a reset, so no TIME_WAIT piles up).
+/// Each of those calls is one security record (a connect also makes two
+/// connection-tracking records, see `flood.rs`); the set-up (file creation,
+/// `bind`, `listen`) is not counted. Prints the loop's events, connects and rate.
+const FLOOD: &str = r#"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#define FILES 16
+#define OPENS_PER_UNIT 8
+#define EVENTS_PER_UNIT (OPENS_PER_UNIT + 2)
+
+struct result { long units; double seconds; int failed; };
+
+static char paths[FILES][512];
+static int listener = -1;
+static struct sockaddr_in peer;
+
+static int setup(const char *dir, int worker) {
+    for (int i = 0; i < FILES; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/flood-%d-%d", dir, worker, i);
+        int fd = open(paths[i], O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) { perror(paths[i]); return -1; }
+        close(fd);
+    }
+    listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listener < 0) { perror("socket"); return -1; }
+    memset(&peer, 0, sizeof peer);
+    peer.sin_family = AF_INET;
+    peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof peer;
+    if (bind(listener, (struct sockaddr *)&peer, len) < 0 || listen(listener, 64) < 0 ||
+        getsockname(listener, (struct sockaddr *)&peer, &len) < 0) {
+        perror("loopback listener");
+        return -1;
+    }
+    return 0;
+}
+
+static int unit(long n) {
+    for (int i = 0; i < OPENS_PER_UNIT; i++) {
+        int fd = open(paths[(n * OPENS_PER_UNIT + i) % FILES], O_WRONLY | O_CLOEXEC);
+        if (fd < 0) { perror("open"); return -1; }
+        close(fd);
+    }
+    int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c < 0) { perror("socket"); return -1; }
+    struct linger reset = {1, 0};
+    if (setsockopt(c, SOL_SOCKET, SO_LINGER, &reset, sizeof reset) < 0) { perror("SO_LINGER"); return -1; }
+    if (connect(c, (struct sockaddr *)&peer, sizeof peer) < 0) { perror("connect"); return -1; }
+    int s = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (s < 0) { perror("accept4"); return -1; }
+    close(c);
+    close(s);
+    return 0;
+}
+
+static void sleep_until(double ns) {
+    struct timespec at = {(time_t)(ns / 1e9), 0};
+    at.tv_nsec = (long)(ns - (double)at.tv_sec * 1e9);
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {}
+}
+
+static void work(double rate, double seconds, struct result *r) {
+    long units = 0;
+    double t0 = now_ns(), end = t0 + seconds * 1e9, now = t0;
+    if (rate > 0) {
+        /* A worker that falls behind catches up, but never past the end. */
+        double unit_ns = 1e9 * EVENTS_PER_UNIT / rate;
+        while (now < end) {
+            long due = (long)((now - t0) / unit_ns) + 1;
+            for (; units < due && now < end; units++, now = now_ns()) if (unit(units)) { r->failed = 1; return; }
+            if (now >= end) break;
+            sleep_until(t0 + ((long)((now - t0) / 1e6) + 1) * 1e6);
+            now = now_ns();
+        }
+    } else {
+        while (now < end) {
+            for (int i = 0; i < 64; i++, units++) if (unit(units)) { r->failed = 1; return; }
+            now = now_ns();
+        }
+    }
+    r->units = units;
+    r->seconds = (now_ns() - t0) / 1e9;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) { fprintf(stderr, "usage: flood RATE SECONDS DIR WORKERS\n"); return 2; }
+    double rate = atof(argv[1]), seconds = atof(argv[2]);
+    int workers = atoi(argv[4]);
+    if (workers < 1 || workers > 64) { fprintf(stderr, "flood: 1 to 64 workers\n"); return 2; }
+    struct result *results = mmap(NULL, sizeof(struct result) * workers, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (results == MAP_FAILED) { perror("mmap"); return 1; }
+    for (int w = 0; w < workers; w++) {
+        results[w].failed = 1;
+        pid_t pid = fork();
+        if (pid < 0) { perror("fork"); return 1; }
+        if (pid == 0) {
+            if (setup(argv[3], w) == 0) { results[w].failed = 0; work(rate / workers, seconds, &results[w]); }
+            _exit(0);
+        }
+    }
+    long units = 0;
+    double longest = 0;
+    int failed = 0;
+    while (wait(NULL) > 0) {}
+    for (int w = 0; w < workers; w++) {
+        failed |= results[w].failed;
+        units += results[w].units;
+        if (results[w].seconds > longest) longest = results[w].seconds;
+    }
+    if (failed) { fprintf(stderr, "flood: a worker failed\n"); return 1; }
+    long events = units * EVENTS_PER_UNIT;
+    printf("events=%ld connects=%ld seconds=%.3f rate=%.0f\n", events, units, longest, (double)events / longest);
+    return 0;
+}
+"#;
+
 /// Paths of the compiled workloads.
 pub struct Binaries {
     pub getppid: PathBuf,
     pub open_close: PathBuf,
     pub exec_storm: PathBuf,
+    pub flood: PathBuf,
 }
 
 /// Writes the sources into `dir` and compiles each with `cc -O2`.
@@ -100,6 +230,7 @@ pub fn compile(dir: &Path) -> Result<Binaries> {
         getppid: compile_one(dir, "getppid", GETPPID)?,
         open_close: compile_one(dir, "open_close", OPEN_CLOSE)?,
         exec_storm: compile_one(dir, "exec_storm", EXEC_STORM)?,
+        flood: compile_one(dir, "flood", FLOOD)?,
     })
 }
 
