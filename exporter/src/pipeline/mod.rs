@@ -246,6 +246,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         seeded.seeded,
         seeded.skipped,
     );
+    crate::system::release_free_memory();
 
     let mut losses = LossReporter::default();
     let mut summary = RunSummary::default();
@@ -287,6 +288,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 if removed > 0 {
                     tracing::debug!("process table: removed {removed} processes whose exit was not seen");
                 }
+                // After a burst the allocator keeps the freed pages: hand
+                // them back so RSS follows the live data.
+                crate::system::release_free_memory();
             }
         }
     }
