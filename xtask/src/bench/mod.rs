@@ -37,6 +37,9 @@ use crate::{build, setup, user};
 const SETTLE: Duration = Duration::from_secs(3);
 /// Sleepers for the process-table footprint test.
 const SLEEPERS: usize = 10_000;
+/// From the burst sample to the steady-state one: past one report interval
+/// of the agent (10 s), well within the sleepers' 60 s.
+const SETTLED_AFTER: Duration = Duration::from_secs(12);
 
 #[derive(clap::Args)]
 pub struct Options {
@@ -140,6 +143,8 @@ fn one_config(results: &mut Results, tools: &Tools, binaries: &Binaries, config:
 pub struct ManyProcesses {
     pub before: footprint::Sample,
     pub during: footprint::Sample,
+    /// [`SETTLED_AFTER`] later, the processes still alive.
+    pub settled: footprint::Sample,
     pub started: usize,
     pub alive: usize,
     pub stopped_by: Option<String>,
@@ -153,17 +158,23 @@ fn many_processes(tools: &Tools) -> Result<ManyProcesses> {
     let mut sleepers = Sleepers::spawn(SLEEPERS, 500);
     thread::sleep(Duration::from_secs(3));
     let during = footprint::sample(tracer.pid())?;
+    // The first sample still holds the burst of exec records in flight; the
+    // agent returns freed memory once per report interval, so this one is
+    // the steady state with the processes tracked.
+    thread::sleep(SETTLED_AFTER);
+    let settled = footprint::sample(tracer.pid())?;
     let alive = sleepers.alive();
     let (started, stopped_by) = (sleepers.started(), sleepers.stopped_by.take());
     println!(
-        "  {started} started, {alive} alive: rss {:.1} -> {:.1} MiB, cpu {:.2} -> {:.2} s{}",
+        "  {started} started, {alive} alive: rss {:.1} -> {:.1} -> {:.1} MiB, cpu {:.2} -> {:.2} s{}",
         before.rss_mib,
         during.rss_mib,
+        settled.rss_mib,
         before.cpu_s,
         during.cpu_s,
         stopped_by.as_deref().map(|why| format!(" ({why})")).unwrap_or_default()
     );
     drop(sleepers);
     tracer.stop()?;
-    Ok(ManyProcesses { before, during, started, alive, stopped_by })
+    Ok(ManyProcesses { before, during, settled, started, alive, stopped_by })
 }

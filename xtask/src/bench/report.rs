@@ -119,6 +119,13 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
         String::new(),
     ]);
     table.row(vec![
+        "sysotel full RSS (MiB), one run".into(),
+        format!("{} still live, {} s later", many.alive, super::SETTLED_AFTER.as_secs()),
+        format!("{:.1}", many.settled.rss_mib),
+        format!("{:+.1} MiB vs before ({:.1})", many.settled.rss_mib - many.before.rss_mib, many.before.rss_mib),
+        String::new(),
+    ]);
+    table.row(vec![
         "sysotel full CPU (s), one run".into(),
         label,
         format!("{:.2}", many.during.cpu_s),
