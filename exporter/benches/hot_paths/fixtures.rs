@@ -62,20 +62,8 @@ pub fn exec_event(pid: u32, ppid: u32, comm: &str, args: &[&str]) -> ExecEvent {
 /// A successful `openat(AT_FDCWD, path, flags, 0644) = 3`, enriched as the
 /// pipeline does (arguments rendered, path resolved).
 pub fn openat(pid: u32, ppid: u32, comm: &str, path: &str, flags: u64) -> SecurityRecord {
-    let event = SecurityEvent {
-        header: header(pid, ppid, comm),
-        nr: 257,
-        ret: 3,
-        args: [AT_FDCWD, 0x7ffd_0000_1000, flags, 0o644, 0, 0],
-        deref: None,
-        paths: [Some(path.as_bytes().to_vec()), None],
-        aux: None,
-        sockaddr: None,
-        base: None,
-        truncated: false,
-        read_failed: false,
-        watched: false,
-    };
+    let args = [AT_FDCWD, 0x7ffd_0000_1000, flags, 0o644, 0, 0];
+    let event = SecurityEvent::new(header(pid, ppid, comm), 257, 3, args, [Some(path.as_bytes().to_vec()), None]);
     SecurityRecord::build(by_name("openat").expect("openat is in the catalog"), event, &NoProc)
 }
 

@@ -61,6 +61,28 @@ pub struct SecurityEvent {
 }
 
 impl SecurityEvent {
+    /// A call known by its number, result, arguments and path arguments
+    /// alone: nothing dereferenced, no string, address or base directory,
+    /// nothing truncated or watched. The other fields are public for callers
+    /// that have more.
+    #[must_use]
+    pub fn new(header: Header, nr: u32, ret: i64, args: [u64; 6], paths: [Option<Vec<u8>>; 2]) -> Self {
+        Self {
+            header,
+            nr,
+            ret,
+            args,
+            deref: None,
+            paths,
+            aux: None,
+            sockaddr: None,
+            base: None,
+            truncated: false,
+            read_failed: false,
+            watched: false,
+        }
+    }
+
     /// Whether the call failed.
     #[must_use]
     pub fn failed(&self) -> bool {

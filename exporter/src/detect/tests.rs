@@ -69,20 +69,7 @@ fn container() -> Arc<ContainerIdentity> {
 }
 
 fn sec(name: &str, comm: &str, args: [u64; 6], paths: [Option<&str>; 2], ret: i64) -> SecurityRecord {
-    let ev = SecurityEvent {
-        header: header(comm),
-        nr: 0,
-        ret,
-        args,
-        deref: None,
-        paths: paths.map(|p| p.map(|s| s.as_bytes().to_vec())),
-        aux: None,
-        sockaddr: None,
-        base: None,
-        truncated: false,
-        read_failed: false,
-        watched: false,
-    };
+    let ev = SecurityEvent::new(header(comm), 0, ret, args, paths.map(|p| p.map(|s| s.as_bytes().to_vec())));
     SecurityRecord::build(by_name(name).unwrap(), ev, &Cwd("/home/user"))
 }
 
@@ -292,20 +279,8 @@ fn sock(name: &str, ip: [u8; 4], port: u16, ret: i64) -> SecurityRecord {
     let mut h = header("curl");
     h.ktime_ns = 5_000_000_000;
     h.start_time_ns = Some(1_000_000_000);
-    let ev = SecurityEvent {
-        header: h,
-        nr: 0,
-        ret,
-        args: [3, 0, 16, 0, 0, 0],
-        deref: None,
-        paths: [None, None],
-        aux: None,
-        sockaddr: Some(addr),
-        base: None,
-        truncated: false,
-        read_failed: false,
-        watched: false,
-    };
+    let mut ev = SecurityEvent::new(h, 0, ret, [3, 0, 16, 0, 0, 0], [None, None]);
+    ev.sockaddr = Some(addr);
     SecurityRecord::build(by_name(name).unwrap(), ev, &Cwd("/"))
 }
 

@@ -201,30 +201,18 @@ mod tests {
     };
 
     fn event(args: [u64; 6], paths: [Option<&[u8]>; 2]) -> SecurityEvent {
-        SecurityEvent {
-            header: Header {
-                ktime_ns: 1,
-                pid: 7,
-                tid: 7,
-                ppid: Some(1),
-                uid: 0,
-                gid: 0,
-                cgroup_id: 1,
-                start_time_ns: None,
-                comm: b"sh".to_vec(),
-            },
-            nr: 0,
-            ret: 3,
-            args,
-            deref: None,
-            paths: paths.map(|p| p.map(<[u8]>::to_vec)),
-            aux: None,
-            sockaddr: None,
-            base: None,
-            truncated: false,
-            read_failed: false,
-            watched: false,
-        }
+        let header = Header {
+            ktime_ns: 1,
+            pid: 7,
+            tid: 7,
+            ppid: Some(1),
+            uid: 0,
+            gid: 0,
+            cgroup_id: 1,
+            start_time_ns: None,
+            comm: b"sh".to_vec(),
+        };
+        SecurityEvent::new(header, 0, 3, args, paths.map(|p| p.map(<[u8]>::to_vec)))
     }
 
     #[test]

@@ -184,30 +184,18 @@ mod tests {
     }
 
     fn ev(ret: i64, args: [u64; 6], path: &[u8]) -> SecurityEvent {
-        SecurityEvent {
-            header: Header {
-                ktime_ns: 1,
-                pid: 9,
-                tid: 9,
-                ppid: Some(1),
-                uid: 0,
-                gid: 0,
-                cgroup_id: 5,
-                start_time_ns: None,
-                comm: b"cp".to_vec(),
-            },
-            nr: 257,
-            ret,
-            args,
-            deref: None,
-            paths: [Some(path.to_vec()), None],
-            aux: None,
-            sockaddr: None,
-            base: None,
-            truncated: false,
-            read_failed: false,
-            watched: false,
-        }
+        let header = Header {
+            ktime_ns: 1,
+            pid: 9,
+            tid: 9,
+            ppid: Some(1),
+            uid: 0,
+            gid: 0,
+            cgroup_id: 5,
+            start_time_ns: None,
+            comm: b"cp".to_vec(),
+        };
+        SecurityEvent::new(header, 257, ret, args, [Some(path.to_vec()), None])
     }
 
     #[test]
