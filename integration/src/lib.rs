@@ -14,7 +14,8 @@
 //! - [`workload`] produces activity tagged with a unique marker; [`podman`]
 //!   runs it in real containers; [`flood`] opens many marker files at once.
 //! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
-//! - [`net`] and [`poll`] pick loopback ports and wait with deadlines.
+//! - [`net`] and [`poll`] pick loopback ports and wait with deadlines;
+//!   [`vitals`] reads whether a process is alive and its RSS.
 
 pub mod agent;
 pub mod cprog;
@@ -31,6 +32,7 @@ pub mod rotel;
 pub mod send;
 pub mod stack;
 pub mod triggers;
+pub mod vitals;
 pub mod workload;
 
 mod child;

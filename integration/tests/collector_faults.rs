@@ -3,8 +3,6 @@
 //! address, and reports what it lost as `sysotel.agent.drops`
 //! (`sysotel.drop.reason = export_failed`).
 
-use std::fs;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,6 +13,7 @@ use sysotel_integration::poll::poll_until;
 use sysotel_integration::receiver::Receiver;
 use sysotel_integration::records::{LogEntry, MetricPoint};
 use sysotel_integration::rotel::Rotel;
+use sysotel_integration::vitals::{alive, vm_rss_kib};
 use sysotel_integration::workload::{run_marker_exec, unique_marker};
 
 /// How long a record has to arrive while the collector is up.
@@ -33,21 +32,6 @@ const MAX_RSS_GROWTH_KIB: u64 = 64 * 1024;
 fn marker_exec(entry: &LogEntry, marker: &str) -> bool {
     entry.event_name == "sysotel.process.exec"
         && entry.attributes.str_array("process.command_args").is_some_and(|a| a == ["/bin/echo", marker])
-}
-
-/// `VmRSS` of `pid` in KiB; `None` once the process is gone.
-fn vm_rss_kib(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Whether `pid` is alive and not a zombie.
-fn alive(pid: u32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    // The state follows the parenthesised command name.
-    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
-    Path::new(&format!("/proc/{pid}")).exists() && state.is_some_and(|s| s != "Z" && s != "X")
 }
 
 fn now_ns() -> u64 {

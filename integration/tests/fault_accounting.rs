@@ -41,6 +41,7 @@ use sysotel_integration::receiver::Receiver;
 use sysotel_integration::records::{LogEntry, MetricPoint};
 use sysotel_integration::rotel::Rotel;
 use sysotel_integration::stack::Stack;
+use sysotel_integration::vitals::{alive, vm_rss_kib};
 use sysotel_integration::workload::unique_marker;
 
 /// How long markers have to arrive with everything healthy.
@@ -240,21 +241,6 @@ fn reports_loss(kind: &str, line: &str) -> bool {
 
 // ---------------------------------------------------------------------------
 // The agent's vital signs
-
-/// `VmRSS` of `pid` in KiB; `None` once the process is gone.
-fn vm_rss_kib(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Whether `pid` is alive and not a zombie.
-fn alive(pid: u32) -> bool {
-    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
-    // The state follows the parenthesised command name.
-    let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
-    state.is_some_and(|s| s != "Z" && s != "X")
-}
 
 /// Samples the agent's liveness and `VmRSS` every 50 ms on a thread.
 struct Vitals {
