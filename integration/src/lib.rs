@@ -13,12 +13,14 @@
 //! - [`agent`] runs the sysotel binary named by `SYSOTEL_BIN`.
 //! - [`workload`] produces activity tagged with a unique marker; [`podman`]
 //!   runs it in real containers; [`flood`] opens many marker files at once.
+//! - [`events`] names the records the tests expect.
 //! - [`send`] pushes OTLP requests over gRPC or HTTP/protobuf.
 //! - [`net`] and [`poll`] pick loopback ports and wait with deadlines;
 //!   [`vitals`] reads whether a process is alive and its RSS.
 
 pub mod agent;
 pub mod cprog;
+pub mod events;
 pub mod fake_kube;
 pub mod flood;
 pub mod gate;

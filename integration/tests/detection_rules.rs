@@ -30,6 +30,7 @@ use std::{
 
 use sysotel_integration::{
     agent::Agent,
+    events::{BPF, EXEC, FILE, FINDING, ISOLATION, MODULE, NETWORK, PTRACE, SIGNAL},
     gate::require_integration,
     podman,
     poll::poll_until,
@@ -45,17 +46,7 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `sysotel run` may take to refuse an invalid rule file.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(15);
 
-const FINDING: &str = "sysotel.security.finding";
 const DEFAULT_RULESET: &str = "sysotel-default";
-
-const EXEC: &str = "sysotel.process.exec";
-const FILE: &str = "sysotel.security.file";
-const NETWORK: &str = "sysotel.security.network";
-const ISOLATION: &str = "sysotel.security.isolation";
-const MODULE: &str = "sysotel.security.module";
-const BPF: &str = "sysotel.security.bpf";
-const PTRACE: &str = "sysotel.security.ptrace";
-const SIGNAL: &str = "sysotel.security.signal";
 
 /// A rule and what every finding of it must say about it.
 #[derive(Debug)]

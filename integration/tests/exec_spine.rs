@@ -6,18 +6,18 @@ use std::fs;
 use std::time::Duration;
 
 use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
+use sysotel_integration::events::EXEC;
 use sysotel_integration::gate::require_integration;
 use sysotel_integration::receiver::Receiver;
 use sysotel_integration::records::LogEntry;
 use sysotel_integration::rotel::Rotel;
 use sysotel_integration::workload::{ECHO_PATH, run_marker_exec, unique_marker};
 
-const EXEC_EVENT: &str = "sysotel.process.exec";
 const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Whether `entry` is the exec record of the process run with `marker`.
 fn is_marker_exec(entry: &LogEntry, marker: &str) -> bool {
-    entry.event_name == EXEC_EVENT
+    entry.event_name == EXEC
         && entry.attributes.str_array("process.command_args").is_some_and(|args| args.contains(&marker))
 }
 
@@ -46,7 +46,7 @@ fn exec_reaches_the_collector(protocol: OtlpProtocol) {
     let entry = receiver.wait_for_log(|e| is_marker_exec(e, &marker), ARRIVAL_TIMEOUT).unwrap_or_else(|| {
         let names: Vec<String> = receiver.log_entries().into_iter().map(|e| e.event_name).collect();
         panic!(
-            "no {EXEC_EVENT} record for `{ECHO_PATH} {marker}` (pid {child_pid}) arrived over \
+            "no {EXEC} record for `{ECHO_PATH} {marker}` (pid {child_pid}) arrived over \
                  {protocol:?} within {ARRIVAL_TIMEOUT:?}; {} records arrived: {names:?}",
             names.len()
         )

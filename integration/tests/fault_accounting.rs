@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use std::{env, fs};
 
 use sysotel_integration::agent::{Agent, OtlpProtocol, otlp_env};
+use sysotel_integration::events::FILE;
 use sysotel_integration::fake_kube::FakeKube;
 use sysotel_integration::flood::run_open_flood;
 use sysotel_integration::gate::require_integration;
@@ -60,8 +61,6 @@ const HEALTHY_MARKERS: u64 = 10;
 const RESUME_MARKERS: u64 = 20;
 /// `SYSOTEL_REPORT_INTERVAL_SECS` of every agent here.
 const REPORT_INTERVAL_SECS: u64 = 1;
-
-const FILE_EVENT: &str = "sysotel.security.file";
 
 /// Agent settings shared by every fault: file events only (less noise), loss
 /// reports every second, metrics every second, a 1 s export timeout.
@@ -105,7 +104,7 @@ impl Markers {
 
     /// The marker number of `entry`, if it is the open of a marker file.
     fn number(&self, entry: &LogEntry) -> Option<u64> {
-        if entry.event_name != FILE_EVENT {
+        if entry.event_name != FILE {
             return None;
         }
         let syscall = entry.attributes.str("sysotel.syscall.name")?;

@@ -29,6 +29,7 @@ use std::{
 };
 
 use sysotel_integration::{
+    events::{BPF, EVASION, EXEC, FILE, ISOLATION, MODULE, NETWORK, PRIVILEGE, PTRACE, SIGNAL},
     gate::require_integration,
     net::free_ports,
     podman,
@@ -40,17 +41,6 @@ use sysotel_integration::{
 
 /// How long every expected record of one run (host or container) may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-const FILE: &str = "sysotel.security.file";
-const NETWORK: &str = "sysotel.security.network";
-const PRIVILEGE: &str = "sysotel.security.privilege";
-const ISOLATION: &str = "sysotel.security.isolation";
-const MODULE: &str = "sysotel.security.module";
-const BPF: &str = "sysotel.security.bpf";
-const PTRACE: &str = "sysotel.security.ptrace";
-const EVASION: &str = "sysotel.security.evasion";
-const SIGNAL: &str = "sysotel.security.signal";
-const EXEC: &str = "sysotel.process.exec";
 
 const WATCHED: &str = "sysotel.file.watched";
 const MEMFD: &str = "sysotel.process.executable.memfd";
