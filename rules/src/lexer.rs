@@ -5,7 +5,10 @@
 //! instead of consuming a fixed token stream. Offsets are byte offsets into the
 //! condition text.
 
-use crate::error::{ParseError, ParseErrorKind};
+use crate::{
+    ast::Op,
+    error::{ParseError, ParseErrorKind},
+};
 
 /// A value as written: bare (`/etc/shadow`, `-1`) or quoted (`"a b"`, `'f'`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,17 +19,6 @@ pub(crate) struct Atom {
     pub quoted: bool,
     /// Byte offset of its first character in the condition.
     pub pos: usize,
-}
-
-/// A comparison symbol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Symbol {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
 }
 
 /// A cursor over the condition text.
@@ -125,24 +117,25 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A comparison symbol, if one comes next.
-    pub fn symbol(&mut self) -> Option<Symbol> {
+    /// The operator a comparison symbol (`=`, `==`, `!=`, `<`, `<=`, `>`,
+    /// `>=`) stands for, if one comes next.
+    pub fn symbol(&mut self) -> Option<Op> {
         self.skip_ws();
         let rest = self.rest();
         let (sym, len) = if rest.starts_with("==") {
-            (Symbol::Eq, 2)
+            (Op::Eq, 2)
         } else if rest.starts_with("!=") {
-            (Symbol::Ne, 2)
+            (Op::Ne, 2)
         } else if rest.starts_with("<=") {
-            (Symbol::Le, 2)
+            (Op::Le, 2)
         } else if rest.starts_with(">=") {
-            (Symbol::Ge, 2)
+            (Op::Ge, 2)
         } else if rest.starts_with('=') {
-            (Symbol::Eq, 1)
+            (Op::Eq, 1)
         } else if rest.starts_with('<') {
-            (Symbol::Lt, 1)
+            (Op::Lt, 1)
         } else if rest.starts_with('>') {
-            (Symbol::Gt, 1)
+            (Op::Gt, 1)
         } else {
             return None;
         };
@@ -245,7 +238,7 @@ mod tests {
     fn symbols_are_longest_match() {
         let mut lx = Lexer::new("== != <= >= = < > x");
         let got: Vec<_> = std::iter::from_fn(|| lx.symbol()).collect();
-        assert_eq!(got, [Symbol::Eq, Symbol::Ne, Symbol::Le, Symbol::Ge, Symbol::Eq, Symbol::Lt, Symbol::Gt]);
+        assert_eq!(got, [Op::Eq, Op::Ne, Op::Le, Op::Ge, Op::Eq, Op::Lt, Op::Gt]);
     }
 
     #[test]
@@ -253,7 +246,7 @@ mod tests {
         let mut lx = Lexer::new("proc.aname[2]=sh");
         assert_eq!(lx.name(), Some(("proc.aname", 0)));
         assert_eq!(lx.bracket_arg().unwrap(), Some("2"));
-        assert_eq!(lx.symbol(), Some(Symbol::Eq));
+        assert_eq!(lx.symbol(), Some(Op::Eq));
         let mut lx = Lexer::new("evt.arg[flags");
         lx.name();
         assert_eq!(lx.bracket_arg().unwrap_err().kind, ParseErrorKind::UnterminatedBracket);

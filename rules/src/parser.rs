@@ -12,7 +12,7 @@
 
 use crate::ast::{Check, Expr, FieldName, Op, Operand, WORD_OPS};
 use crate::error::{ParseError, ParseErrorKind};
-use crate::lexer::{Atom, Lexer, Symbol};
+use crate::lexer::{Atom, Lexer};
 
 /// Deepest nesting of parentheses and `not` accepted, so hostile input cannot
 /// overflow the stack.
@@ -108,15 +108,8 @@ impl Parser<'_> {
     }
 
     fn operator(&mut self) -> Option<Op> {
-        if let Some(sym) = self.lx.symbol() {
-            return Some(match sym {
-                Symbol::Eq => Op::Eq,
-                Symbol::Ne => Op::Ne,
-                Symbol::Lt => Op::Lt,
-                Symbol::Le => Op::Le,
-                Symbol::Gt => Op::Gt,
-                Symbol::Ge => Op::Ge,
-            });
+        if let Some(op) = self.lx.symbol() {
+            return Some(op);
         }
         let word = self.lx.peek_name()?;
         let &(_, op) = WORD_OPS.iter().find(|(w, _)| *w == word)?;
