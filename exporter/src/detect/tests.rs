@@ -106,14 +106,17 @@ fn rules() -> Ruleset {
 }
 
 fn hits_sec(rs: &Ruleset, rec: &SecurityRecord, in_container: bool) -> Vec<String> {
-    hits_sec_from(rs, rec, None, in_container)
+    hits_sec_from(rs, rec, None, 50, in_container)
 }
 
-/// As `hits_sec`, for a process whose executable path is known.
-fn hits_sec_from(rs: &Ruleset, rec: &SecurityRecord, exe: Option<&str>, in_container: bool) -> Vec<String> {
+/// As `hits_sec`, for a process whose executable path is known and whose
+/// parent is `ppid` (50 is `bash`, 60 is `runc`).
+fn hits_sec_from(rs: &Ruleset, rec: &SecurityRecord, exe: Option<&str>, ppid: u32, in_container: bool) -> Vec<String> {
     let mut c = ctx(std::str::from_utf8(&rec.event.header.comm).unwrap());
     c.exe = exe.map(|e| e.as_bytes().to_vec());
-    let t = table();
+    c.ppid = Some(ppid);
+    let mut t = table();
+    t.insert(ProcessInfo { pid: 60, ppid: Some(1), comm: b"runc".to_vec(), ..Default::default() });
     let cont = container();
     let view = RuleView {
         subject: Subject::Security(rec),
@@ -256,14 +259,28 @@ fn ordinary_activity_finds_nothing() {
     );
     none(hits_sec(&rs, &sec("bpf", "x", [1, 0, 144, 0, 0, 0], [None, None], 0), false), "map lookup");
     // runc 1.1 bind-mounts its own binary read-only while its init process
-    // is already in the container's cgroup; that init is named `exe`.
+    // is already in the container's cgroup; that init is named `exe`, and the
+    // kernel reports the path it was executed by, /proc/self/exe.
     let runc_mount =
         sec("mount", "exe", [0, 0, 0, 0x1000, 0, 0], [Some("/proc/self/exe"), Some("/run/runc/x/runc.Ab")], 0);
-    none(hits_sec_from(&rs, &runc_mount, Some("/usr/bin/runc"), true), "runc init sealing its binary");
+    none(hits_sec_from(&rs, &runc_mount, Some("/usr/bin/runc"), 50, true), "runc init sealing its binary");
+    none(hits_sec_from(&rs, &runc_mount, Some("/proc/self/exe"), 60, true), "runc init, as the kernel reports it");
+    let finding = ["Namespace change in a container"];
     assert_eq!(
-        hits_sec_from(&rs, &runc_mount, Some("/tmp/exe"), true),
-        ["Namespace change in a container"],
+        hits_sec_from(&rs, &runc_mount, Some("/tmp/exe"), 50, true),
+        finding,
         "the same mount from another `exe` is still a finding",
+    );
+    assert_eq!(
+        hits_sec_from(&rs, &runc_mount, Some("/proc/self/exe"), 50, true),
+        finding,
+        "a re-executed process whose parent is not a runtime is still a finding",
+    );
+    let elsewhere = sec("mount", "exe", [0, 0, 0, 0x1000, 0, 0], [Some("/proc/self/exe"), Some("/mnt/x")], 0);
+    assert_eq!(
+        hits_sec_from(&rs, &elsewhere, Some("/proc/self/exe"), 60, true),
+        finding,
+        "runc's init mounting outside runc's state directory is still a finding",
     );
     none(
         hits_sec(&rs, &sec("kill", "kill", [4343, 15, 0, 0, 0, 0], [None, None], 0), false),
