@@ -439,23 +439,24 @@ fn handle(
 ) {
     match ev {
         Event::Exec(e) => {
-            let info = enricher.table.on_exec(&e).cloned();
-            let mut ctx = process_context(&e.header, info.as_ref());
+            let mut ctx = process_context(&e.header, enricher.table.on_exec(&e));
             // Nothing leaves the host with a secret in it: logs and spans
             // take the arguments from `ctx`.
             ctx.args = redact.args(&ctx.args);
             let container = enricher.container(&e.header);
             emit_lifecycle(enricher, out);
             let time = clock.to_system_time(e.header.ktime_ns);
+            // The entry `on_exec` just wrote (neither step above touches
+            // the table), and the parent's, borrowed rather than copied:
+            // the span bookkeeping is a different field of the enricher.
+            let info = enricher.table.get(e.header.pid);
             let parent = ctx.ppid.and_then(|p| enricher.table.get(p));
-            let parent_name = parent.map(|p| p.comm.clone());
-            let parent_args = parent.map(|p| p.args.clone()).unwrap_or_default();
             let (finished, span) = enricher.spans.on_exec(ExecInfo {
                 pid: e.header.pid,
                 ppid: ctx.ppid,
-                parent_name: parent_name.as_deref(),
-                parent_args: &parent_args,
-                start_ticks: info.as_ref().and_then(|i| i.start_ticks),
+                parent_name: parent.map(|p| p.comm.as_slice()),
+                parent_args: parent.map_or(&[], |p| p.args.as_slice()),
+                start_ticks: info.and_then(|i| i.start_ticks),
                 time,
                 name: escape_bytes(basename(&e.filename)).into_owned(),
                 attributes: process_span_attributes(&e, &ctx),
@@ -466,14 +467,8 @@ fn handle(
             }
             let mut log = exec_log(&e, &ctx, container.clone(), time);
             log.trace = span;
-            let findings = security::detect(
-                enricher,
-                crate::detect::Subject::Exec(&e),
-                &ctx,
-                info.as_ref(),
-                container.as_deref(),
-                &log,
-            );
+            let findings =
+                security::detect(enricher, crate::detect::Subject::Exec(&e), &ctx, info, container.as_deref(), &log);
             out.logs.emit(log);
             summary.logs_emitted += 1;
             for f in findings {

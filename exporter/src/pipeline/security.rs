@@ -79,15 +79,17 @@ pub(super) fn handle_security(
         }
         _ => {}
     }
-    let header = rec.event.header.clone();
-    let info = enricher.table.get(pid).cloned();
-    let ctx = process_context(&header, info.as_ref());
-    let container = enricher.container(&header);
+    let header = &rec.event.header;
+    let container = enricher.container(header);
     super::emit_lifecycle(enricher, out);
+    // Neither step above touches the process table, so the entry is
+    // borrowed from here on rather than copied.
+    let info = enricher.table.get(pid);
+    let ctx = process_context(header, info);
     let time = clock.to_system_time(header.ktime_ns);
     let mut log = security_log(&rec, &ctx, container.clone(), time);
     log.trace = enricher.spans.current(pid);
-    let findings = detect(enricher, Subject::Security(&rec), &ctx, info.as_ref(), container.as_deref(), &log);
+    let findings = detect(enricher, Subject::Security(&rec), &ctx, info, container.as_deref(), &log);
     out.logs.emit(log);
     summary.logs_emitted += 1;
     for f in findings {
