@@ -18,7 +18,9 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::{
     Resource,
-    logs::{BatchConfig, BatchConfigBuilder, BatchLogProcessor, SdkLogRecord, SdkLogger, SdkLoggerProvider},
+    logs::{
+        BatchConfig, BatchConfigBuilder, BatchLogProcessor, LogExporter, SdkLogRecord, SdkLogger, SdkLoggerProvider,
+    },
 };
 use thiserror::Error;
 
@@ -152,24 +154,34 @@ fn build_provider(
     resource: Resource,
     stats: &Arc<ExportStats>,
 ) -> Result<LogProvider, OtlpSetupError> {
-    let builder = SdkLoggerProvider::builder().with_resource(resource);
     let taken = Arc::new(AtomicU64::new(0));
     let (config, capacity) = batch_config();
-    let provider = match destination {
+    let processor = match destination {
         Destination::Otlp(protocol) => {
             let exporter = super::sdk_tls::log_exporter(*protocol)
                 .map_err(|source| OtlpSetupError { protocol: protocol.as_str(), source })?;
-            let observed = Observed::new(exporter, Arc::clone(stats)).with_taken(Arc::clone(&taken));
-            builder.with_log_processor(BatchLogProcessor::builder(observed).with_batch_config(config).build()).build()
+            batch_processor(exporter, stats, &taken, config)
         }
         Destination::File(file) => {
-            let exporter = super::otlp_file::FileLogExporter::new(Arc::clone(file));
-            let observed = Observed::new(exporter, Arc::clone(stats)).with_taken(Arc::clone(&taken));
-            builder.with_log_processor(BatchLogProcessor::builder(observed).with_batch_config(config).build()).build()
+            batch_processor(super::otlp_file::FileLogExporter::new(Arc::clone(file)), stats, &taken, config)
         }
     };
+    let provider = SdkLoggerProvider::builder().with_resource(resource).with_log_processor(processor).build();
     let logger = provider.logger(semconv::SCOPE);
     Ok(LogProvider { provider, logger, emitted: AtomicU64::new(0), taken, capacity: capacity as u64 })
+}
+
+/// The SDK's batch processor over `exporter`, observed (exports counted in
+/// `stats`, records taken from the queue in `taken`) and with sysotel's
+/// batch settings.
+fn batch_processor<E: LogExporter + 'static>(
+    exporter: E,
+    stats: &Arc<ExportStats>,
+    taken: &Arc<AtomicU64>,
+    config: BatchConfig,
+) -> BatchLogProcessor {
+    let observed = Observed::new(exporter, Arc::clone(stats)).with_taken(Arc::clone(taken));
+    BatchLogProcessor::builder(observed).with_batch_config(config).build()
 }
 
 impl LogSink for OtlpLogSink {
