@@ -37,5 +37,7 @@ pub mod triggers;
 pub mod vitals;
 pub mod workload;
 
+pub use scratch::ScratchDir;
+
 mod child;
 mod scratch;

@@ -8,19 +8,23 @@ use crate::workload::unique_marker;
 /// A fresh directory under the system temp dir. Removed on drop, unless the
 /// thread is panicking: then its path is printed and the logs stay for a look.
 #[derive(Debug)]
-pub(crate) struct ScratchDir {
+pub struct ScratchDir {
     path: PathBuf,
 }
 
 impl ScratchDir {
     /// Creates `$TMPDIR/sysotel-it-<label>-<unique>`.
-    pub(crate) fn create(label: &str) -> io::Result<Self> {
+    ///
+    /// # Errors
+    /// When the directory cannot be created.
+    pub fn create(label: &str) -> io::Result<Self> {
         let path = env::temp_dir().join(format!("sysotel-it-{label}-{}", unique_marker()));
         fs::create_dir_all(&path)?;
         Ok(Self { path })
     }
 
-    pub(crate) fn path(&self) -> &Path {
+    #[must_use]
+    pub fn path(&self) -> &Path {
         &self.path
     }
 }

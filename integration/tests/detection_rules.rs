@@ -24,11 +24,11 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::{Mutex, MutexGuard, PoisonError},
-    thread,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use sysotel_integration::{
+    ScratchDir,
     agent::Agent,
     events::{BPF, EXEC, FILE, FINDING, ISOLATION, MODULE, NETWORK, PTRACE, SIGNAL},
     gate::require_integration,
@@ -168,41 +168,30 @@ fn one_agent_at_a_time() -> MutexGuard<'static, ()> {
 }
 
 /// A directory for one test's files; removed unless the test fails.
-struct Scratch(PathBuf);
+struct Scratch(ScratchDir);
 
 impl Scratch {
     fn create(label: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("sysotel-it-rules-{label}-{}", unique_marker()));
-        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-        Self(path)
+        let label = format!("rules-{label}");
+        Self(ScratchDir::create(&label).unwrap_or_else(|e| panic!("creating the {label} scratch directory: {e}")))
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     /// The path of `name` inside, as a string.
     fn file(&self, name: &str) -> String {
-        self.0.join(name).display().to_string()
+        self.path().join(name).display().to_string()
     }
 
     fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
+        let path = self.path().join(name);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
         }
         fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
         path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("kept {} for debugging", self.0.display());
-        } else {
-            let _ = fs::remove_dir_all(&self.0);
-        }
     }
 }
 
