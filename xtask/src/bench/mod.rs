@@ -125,6 +125,7 @@ fn one_config(results: &mut Results, tools: &Tools, binaries: &Binaries, config:
         (Measure::OpenClose, &binaries.open_close, workloads::OPEN_CLOSE_CALLS),
     ];
     if config != Config::Bpftrace {
+        jobs.push((Measure::ForkExecStorm, &binaries.fork_exec_storm, workloads::EXEC_STARTS));
         jobs.push((Measure::ExecStorm, &binaries.exec_storm, workloads::EXEC_STARTS));
     }
     for (measure, binary, arg) in jobs {

@@ -74,17 +74,18 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             relative,
         ]);
     }
-    let measure = Measure::ExecStorm;
-    let base = results.median(measure, Config::None);
-    for config in [Config::None, Config::Metrics, Config::Full] {
-        let Some(value) = results.median(measure, config) else { continue };
-        let (slowdown, ratio) = match base {
-            Some(base) if config != Config::None => {
-                (format!("slowdown {:+.1} %", (1.0 - value / base) * 100.0), format!("×{:.2}", value / base))
-            }
-            _ => (String::new(), String::new()),
-        };
-        table.row(vec![measure.label().into(), config.label().into(), format!("{value:.0}"), slowdown, ratio]);
+    for measure in [Measure::ForkExecStorm, Measure::ExecStorm] {
+        let base = results.median(measure, Config::None);
+        for config in [Config::None, Config::Metrics, Config::Full] {
+            let Some(value) = results.median(measure, config) else { continue };
+            let (slowdown, ratio) = match base {
+                Some(base) if config != Config::None => {
+                    (format!("slowdown {:+.1} %", (1.0 - value / base) * 100.0), format!("×{:.2}", value / base))
+                }
+                _ => (String::new(), String::new()),
+            };
+            table.row(vec![measure.label().into(), config.label().into(), format!("{value:.0}"), slowdown, ratio]);
+        }
     }
     for (point, samples) in &results.footprint {
         let rss = median(&samples.iter().map(|s| s.rss_mib).collect::<Vec<_>>()).unwrap_or(f64::NAN);

@@ -13,8 +13,12 @@ pub enum Measure {
     Getppid,
     /// ns per `open("/dev/null")` + `close`.
     OpenClose,
-    /// `/bin/true` starts per second.
+    /// `/bin/true` starts per second with `posix_spawn` (glibc's child
+    /// resets every signal: about 160 syscalls a start).
     ExecStorm,
+    /// `/bin/true` starts per second with `fork` + `execve` (the issue's
+    /// reference workload: about 33 syscalls a start).
+    ForkExecStorm,
 }
 
 impl Measure {
@@ -22,7 +26,8 @@ impl Measure {
         match self {
             Self::Getppid => "getppid (ns/call)",
             Self::OpenClose => "open+close /dev/null (ns/pair)",
-            Self::ExecStorm => "exec storm (starts/s)",
+            Self::ExecStorm => "exec storm, posix_spawn (starts/s)",
+            Self::ForkExecStorm => "exec storm, fork+execve (starts/s)",
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The tracer configurations: nothing, sysotel (metrics only or full) and
-//! bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
+//! The tracer configurations: nothing, sysotel (metrics only, or full
+//! exporting OTLP/gRPC to a rotel that discards everything, the way it runs
+//! in production) and bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
 //! so nothing outlives the bench even on error.
 
 use std::{
@@ -14,6 +15,8 @@ use std::{
 };
 
 use anyhow::{Context as _, Result, bail};
+
+use super::rotel::Rotel;
 
 /// How long a tracer may take to attach.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -62,7 +65,9 @@ pub struct Tracer {
     child: Child,
     signal: &'static str,
     drain: Option<JoinHandle<Vec<String>>>,
-    output_dir: Option<PathBuf>,
+    /// The collector a full-mode agent exports to; dropped (killed) after
+    /// the agent has stopped.
+    collector: Option<Rotel>,
 }
 
 impl Tracer {
@@ -71,7 +76,7 @@ impl Tracer {
     }
 
     /// Signals the tracer (SIGTERM for sysotel, SIGINT for bpftrace), waits
-    /// for it to exit, and removes its output files.
+    /// for it to exit.
     pub fn stop(self) -> Result<()> {
         self.stop_with_output().map(drop)
     }
@@ -101,9 +106,6 @@ impl Tracer {
             bail!("tracer pid {pid} did not exit within {STOP_TIMEOUT:?} of SIG{}; killed it", self.signal);
         }
         let output = self.drain.take().and_then(|drain| drain.join().ok()).unwrap_or_default();
-        if let Some(dir) = self.output_dir.take() {
-            let _ = fs::remove_dir_all(dir);
-        }
         Ok(output)
     }
 }
@@ -114,9 +116,6 @@ impl Drop for Tracer {
             let _ = self.child.kill();
         }
         let _ = self.child.wait();
-        if let Some(dir) = self.output_dir.take() {
-            let _ = fs::remove_dir_all(dir);
-        }
     }
 }
 
@@ -132,14 +131,13 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
                 .env("OTEL_TRACES_EXPORTER", "none")
                 .env("OTEL_METRICS_EXPORTER", "console")
                 .env("OTEL_METRIC_EXPORT_INTERVAL", "60000");
-            start_sysotel(cmd, None).map(Some)
+            start_sysotel(cmd).map(Some)
         }
         Config::Full => {
-            let dir = tools.scratch.join(format!("sysotel-out-{run}"));
-            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let mut cmd = Command::new(&tools.sysotel);
-            cmd.arg("run").env("SYSOTEL_OUTPUT_DIR", &dir);
-            start_sysotel(cmd, Some(dir)).map(Some)
+            let collector = Rotel::start().context("the full configuration exports to rotel")?;
+            let mut tracer = start_otlp(tools, &collector.grpc_endpoint())?;
+            tracer.collector = Some(collector);
+            Ok(Some(tracer))
         }
         Config::Bpftrace => {
             let bpftrace = tools.bpftrace.as_ref().context("bpftrace is not installed")?;
@@ -156,7 +154,7 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
             cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr);
             let mut child = cmd.spawn().context("cannot start bpftrace")?;
             let stdout = child.stdout.take().context("bpftrace stdout")?;
-            let mut tracer = Tracer { child, signal: "INT", drain: None, output_dir: None };
+            let mut tracer = Tracer { child, signal: "INT", drain: None, collector: None };
             let drain = wait_for_line(&mut tracer.child, stdout, "Attaching").with_context(|| {
                 format!(
                     "bpftrace did not attach; its stderr: {}",
@@ -174,14 +172,14 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
 pub fn start_otlp(tools: &Tools, endpoint: &str) -> Result<Tracer> {
     let mut cmd = Command::new(&tools.sysotel);
     cmd.arg("run").env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
-    start_sysotel(cmd, None)
+    start_sysotel(cmd)
 }
 
-fn start_sysotel(mut cmd: Command, output_dir: Option<PathBuf>) -> Result<Tracer> {
+fn start_sysotel(mut cmd: Command) -> Result<Tracer> {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().context("cannot start sysotel")?;
     let stderr = child.stderr.take().context("sysotel stderr")?;
-    let mut tracer = Tracer { child, signal: "TERM", drain: None, output_dir };
+    let mut tracer = Tracer { child, signal: "TERM", drain: None, collector: None };
     tracer.drain = Some(wait_for_line(&mut tracer.child, stderr, "sysotel ready").context("sysotel did not start")?);
     Ok(tracer)
 }

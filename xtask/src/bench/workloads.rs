@@ -89,6 +89,28 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// The same storm the classic way: `fork`, then `execve` in the child.
+const FORK_EXEC_STORM: &str = r#"
+extern char **environ;
+
+int main(int argc, char **argv) {
+    long n = argc > 1 ? atol(argv[1]) : 2000;
+    char *args[] = {"/bin/true", NULL};
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid < 0) { perror("fork"); return 1; }
+        if (pid == 0) { execve("/bin/true", args, environ); _exit(127); }
+        int status;
+        if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "/bin/true failed\n"); return 1; }
+    }
+    double t1 = now_ns();
+    printf("%.1f\n", (double)n / ((t1 - t0) / 1e9));
+    return 0;
+}
+"#;
+
 /// `flood RATE SECONDS DIR WORKERS`: WORKERS forked processes produce
 /// security events for SECONDS at RATE in total (each RATE / WORKERS, paced in
 /// 1 ms batches to absolute deadlines; RATE 0: as fast as they can). A unit is
@@ -221,6 +243,7 @@ pub struct Binaries {
     pub getppid: PathBuf,
     pub open_close: PathBuf,
     pub exec_storm: PathBuf,
+    pub fork_exec_storm: PathBuf,
     pub flood: PathBuf,
 }
 
@@ -230,6 +253,7 @@ pub fn compile(dir: &Path) -> Result<Binaries> {
         getppid: compile_one(dir, "getppid", GETPPID)?,
         open_close: compile_one(dir, "open_close", OPEN_CLOSE)?,
         exec_storm: compile_one(dir, "exec_storm", EXEC_STORM)?,
+        fork_exec_storm: compile_one(dir, "fork_exec_storm", FORK_EXEC_STORM)?,
         flood: compile_one(dir, "flood", FLOOD)?,
     })
 }
