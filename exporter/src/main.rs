@@ -32,6 +32,11 @@ enum Command {
     /// Detection rules: check rule files, list the loaded rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// For `cargo xtask bench`: attach only two bare counting hooks on the
+    /// syscall tracepoints until SIGINT/SIGTERM (the floor sysotel's metrics
+    /// are compared with).
+    #[command(hide = true)]
+    BenchFloor,
 }
 
 #[derive(Subcommand, Debug)]
@@ -190,6 +195,13 @@ fn main() -> ExitCode {
             if report.can_run() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Rules(cmd) => rules_command(cmd),
+        Command::BenchFloor => match bench_floor() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sysotel: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Run(args) => match run(*args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -198,6 +210,30 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Attaches the floor hooks, says `sysotel ready`, waits for SIGINT or
+/// SIGTERM and prints what they counted.
+fn bench_floor() -> anyhow::Result<()> {
+    let _ = sysotel::system::raise_memlock();
+    let mut signals = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: the set is initialised by sigemptyset before use, and blocking
+    // the two signals in this (only) thread lets sigwait take them.
+    let signals = unsafe {
+        libc::sigemptyset(signals.as_mut_ptr());
+        libc::sigaddset(signals.as_mut_ptr(), libc::SIGINT);
+        libc::sigaddset(signals.as_mut_ptr(), libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, signals.as_ptr(), std::ptr::null_mut());
+        signals.assume_init()
+    };
+    let floor = sysotel::bpf::floor::Floor::attach().context("cannot attach the floor hooks")?;
+    eprintln!("sysotel ready: floor hooks attached (floor_enter, floor_exit)");
+    let mut signal = 0;
+    // SAFETY: `signals` is a valid set and `signal` a valid out-pointer.
+    unsafe { libc::sigwait(&raw const signals, &raw mut signal) };
+    let (enter, exit) = floor.counts()?;
+    eprintln!("sysotel: floor hooks stopped: {enter} sys_enter, {exit} sys_exit calls counted");
+    Ok(())
 }
 
 fn rules_command(cmd: RulesCommand) -> ExitCode {

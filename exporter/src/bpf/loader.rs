@@ -23,7 +23,7 @@ use thiserror::Error;
 use super::{offsets::Resolved, stats::KernelStats, syscall_maps::SyscallMaps};
 
 /// The eBPF object built by `build.rs` from `exporter-bpf`.
-static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sysotel"));
+pub(super) static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sysotel"));
 
 #[derive(Debug, Error)]
 pub enum LoadError {

@@ -2,8 +2,10 @@
 //!
 //! [`offsets`] resolves the kernel structure offsets from BTF, [`loader`]
 //! patches the globals, loads the embedded object and attaches each program,
-//! [`stats`] reads the per-CPU counters the programs keep.
+//! [`stats`] reads the per-CPU counters the programs keep. [`floor`] is the
+//! benchmark's two bare hooks.
 
+pub mod floor;
 pub mod loader;
 pub mod offsets;
 pub mod stats;

@@ -70,13 +70,25 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             measure.label().into(),
             "metrics-added / bpftrace-added".into(),
             String::new(),
-            String::new(),
+            "target ≤ 0.4".into(),
             relative,
+        ]);
+        let over_floor = match (added(Config::Metrics), added(Config::Floor)) {
+            (Some(sysotel), Some(floor)) if floor > 0.0 => format!("{:.2}", sysotel / floor),
+            (Some(_), Some(_)) => "n/a (floor added ≤ 0)".into(),
+            _ => "n/a".into(),
+        };
+        table.row(vec![
+            measure.label().into(),
+            "metrics-added / floor-added".into(),
+            String::new(),
+            "target ≤ 2".into(),
+            over_floor,
         ]);
     }
     for measure in [Measure::ForkExecStorm, Measure::ExecStorm] {
         let base = results.median(measure, Config::None);
-        for config in [Config::None, Config::Metrics, Config::Full] {
+        for config in [Config::None, Config::Floor, Config::Metrics, Config::Full] {
             let Some(value) = results.median(measure, config) else { continue };
             let (slowdown, ratio) = match base {
                 Some(base) if config != Config::None => {

@@ -34,17 +34,20 @@ const BPFTRACE_PROGRAM: &str = "tracepoint:raw_syscalls:sys_enter { @start[tid] 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Config {
     None,
+    /// Two bare counting hooks on the syscall tracepoints (`sysotel bench-floor`).
+    Floor,
     Metrics,
     Full,
     Bpftrace,
 }
 
 impl Config {
-    pub const ALL: [Self; 4] = [Self::None, Self::Metrics, Self::Full, Self::Bpftrace];
+    pub const ALL: [Self; 5] = [Self::None, Self::Floor, Self::Metrics, Self::Full, Self::Bpftrace];
 
     pub fn label(self) -> &'static str {
         match self {
             Self::None => "no tracer",
+            Self::Floor => "two-hook floor (count only)",
             Self::Metrics => "sysotel metrics-only",
             Self::Full => "sysotel full",
             Self::Bpftrace => "bpftrace",
@@ -124,6 +127,11 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
     let stderr_log = tools.scratch.join(format!("tracer-{run}-{config:?}.stderr"));
     match config {
         Config::None => Ok(None),
+        Config::Floor => {
+            let mut cmd = Command::new(&tools.sysotel);
+            cmd.arg("bench-floor");
+            start_sysotel(cmd).map(Some)
+        }
         Config::Metrics => {
             let mut cmd = Command::new(&tools.sysotel);
             cmd.arg("run")
