@@ -11,6 +11,8 @@ pub struct Machine {
     pub kernel: String,
     pub cpu: String,
     pub cpus: usize,
+    /// `/proc/stat` CPU ticks (all, stolen) when the bench started.
+    start_ticks: Option<(u64, u64)>,
 }
 
 impl Machine {
@@ -30,12 +32,37 @@ impl Machine {
             .or_else(|| field("CPU part"))
             .unwrap_or_else(|| "unknown".into());
         let cpus = cpuinfo.lines().filter(|line| line.starts_with("processor")).count();
-        Self { kernel, cpu, cpus }
+        Self { kernel, cpu, cpus, start_ticks: cpu_ticks() }
+    }
+
+    /// Share of CPU time the hypervisor stole from this VM since
+    /// [`Self::read`]: above a few percent, figures are noisy.
+    pub fn steal_since_start(&self) -> Option<f64> {
+        let (total0, steal0) = self.start_ticks?;
+        let (total1, steal1) = cpu_ticks()?;
+        let total = total1.checked_sub(total0).filter(|t| *t > 0)?;
+        Some(steal1.saturating_sub(steal0) as f64 / total as f64 * 100.0)
     }
 
     pub fn describe(&self) -> String {
         format!("kernel {}, CPU {} ({} CPUs)", self.kernel, self.cpu, self.cpus)
     }
+}
+
+/// All CPU ticks and stolen ticks, from the `cpu` line of `/proc/stat`
+/// (user nice system idle iowait irq softirq steal ...).
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .strip_prefix("cpu ")?
+        .split_whitespace()
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    Some((fields.iter().sum(), *fields.get(7)?))
 }
 
 /// A fresh directory under the system temp dir, removed when dropped.

@@ -44,6 +44,11 @@ fn header(machine: &Machine) {
     println!("\n## sysotel benchmark\n");
     println!("kernel: {}", machine.kernel);
     println!("cpu:    {} ({} CPUs)", machine.cpu, machine.cpus);
+    if let Some(steal) = machine.steal_since_start() {
+        println!(
+            "steal:  {steal:.1} % of CPU time taken by the hypervisor during the bench (above a few %, figures are noisy)"
+        );
+    }
 }
 
 fn table(results: &Results, many: &ManyProcesses) -> Table {
