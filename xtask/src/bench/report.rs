@@ -66,30 +66,22 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             table.row(vec![measure.label().into(), config.label().into(), format!("{value:.1}"), added, ratio]);
         }
         let added = |config| Some(results.median(measure, config)? - base?);
-        let relative = match (added(Config::Metrics), added(Config::Bpftrace)) {
-            (Some(sysotel), Some(bpftrace)) if bpftrace > 0.0 => format!("{:.2}", sysotel / bpftrace),
-            (Some(_), Some(_)) => "n/a (bpftrace added ≤ 0)".into(),
-            _ => "n/a".into(),
-        };
-        table.row(vec![
-            measure.label().into(),
-            "metrics-added / bpftrace-added".into(),
-            String::new(),
-            "target ≤ 0.4".into(),
-            relative,
-        ]);
-        let over_floor = match (added(Config::Metrics), added(Config::Floor)) {
-            (Some(sysotel), Some(floor)) if floor > 0.0 => format!("{:.2}", sysotel / floor),
-            (Some(_), Some(_)) => "n/a (floor added ≤ 0)".into(),
-            _ => "n/a".into(),
-        };
-        table.row(vec![
-            measure.label().into(),
-            "metrics-added / floor-added".into(),
-            String::new(),
-            "target ≤ 2".into(),
-            over_floor,
-        ]);
+        // sysotel's metrics cost against bpftrace's and against the bare hooks.
+        for (reference, target) in [(Config::Bpftrace, "target ≤ 0.4"), (Config::Floor, "target ≤ 2")] {
+            let name = reference.short_name();
+            let ratio = match (added(Config::Metrics), added(reference)) {
+                (Some(sysotel), Some(other)) if other > 0.0 => format!("{:.2}", sysotel / other),
+                (Some(_), Some(_)) => format!("n/a ({name} added ≤ 0)"),
+                _ => "n/a".into(),
+            };
+            table.row(vec![
+                measure.label().into(),
+                format!("metrics-added / {name}-added"),
+                String::new(),
+                target.into(),
+                ratio,
+            ]);
+        }
     }
     for measure in [Measure::ForkExecStorm, Measure::ExecStorm] {
         let base = results.median(measure, Config::None);

@@ -44,6 +44,17 @@ pub enum Config {
 impl Config {
     pub const ALL: [Self; 5] = [Self::None, Self::Floor, Self::Metrics, Self::Full, Self::Bpftrace];
 
+    /// One word for ratios: `metrics-added / floor-added`.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Floor => "floor",
+            Self::Metrics => "metrics",
+            Self::Full => "full",
+            Self::Bpftrace => "bpftrace",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::None => "no tracer",

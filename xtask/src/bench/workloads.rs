@@ -68,17 +68,14 @@ int main(int argc, char **argv) {
 }
 "#;
 
-const EXEC_STORM: &str = r#"
-extern char **environ;
-
+const EXEC_STORM_MAIN: &str = r#"
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 2000;
     char *args[] = {"/bin/true", NULL};
     double t0 = now_ns();
     for (long i = 0; i < n; i++) {
-        pid_t pid;
-        int rc = posix_spawn(&pid, "/bin/true", NULL, NULL, args, environ);
-        if (rc != 0) { fprintf(stderr, "posix_spawn: error %d\n", rc); return 1; }
+        pid_t pid = start_true(args);
+        if (pid < 0) return 1;
         int status;
         if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "/bin/true failed\n"); return 1; }
@@ -89,25 +86,27 @@ int main(int argc, char **argv) {
 }
 "#;
 
-/// The same storm the classic way: `fork`, then `execve` in the child.
-const FORK_EXEC_STORM: &str = r#"
+/// `start_true` with `posix_spawn`.
+const START_BY_POSIX_SPAWN: &str = r#"
 extern char **environ;
 
-int main(int argc, char **argv) {
-    long n = argc > 1 ? atol(argv[1]) : 2000;
-    char *args[] = {"/bin/true", NULL};
-    double t0 = now_ns();
-    for (long i = 0; i < n; i++) {
-        pid_t pid = fork();
-        if (pid < 0) { perror("fork"); return 1; }
-        if (pid == 0) { execve("/bin/true", args, environ); _exit(127); }
-        int status;
-        if (waitpid(pid, &status, 0) < 0) { perror("waitpid"); return 1; }
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "/bin/true failed\n"); return 1; }
-    }
-    double t1 = now_ns();
-    printf("%.1f\n", (double)n / ((t1 - t0) / 1e9));
-    return 0;
+static pid_t start_true(char **args) {
+    pid_t pid;
+    int rc = posix_spawn(&pid, "/bin/true", NULL, NULL, args, environ);
+    if (rc != 0) { fprintf(stderr, "posix_spawn: error %d\n", rc); return -1; }
+    return pid;
+}
+"#;
+
+/// `start_true` the classic way: `fork`, then `execve` in the child.
+const START_BY_FORK_EXEC: &str = r#"
+extern char **environ;
+
+static pid_t start_true(char **args) {
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); return -1; }
+    if (pid == 0) { execve("/bin/true", args, environ); _exit(127); }
+    return pid;
 }
 "#;
 
@@ -252,8 +251,8 @@ pub fn compile(dir: &Path) -> Result<Binaries> {
     Ok(Binaries {
         getppid: compile_one(dir, "getppid", GETPPID)?,
         open_close: compile_one(dir, "open_close", OPEN_CLOSE)?,
-        exec_storm: compile_one(dir, "exec_storm", EXEC_STORM)?,
-        fork_exec_storm: compile_one(dir, "fork_exec_storm", FORK_EXEC_STORM)?,
+        exec_storm: compile_one(dir, "exec_storm", &format!("{START_BY_POSIX_SPAWN}{EXEC_STORM_MAIN}"))?,
+        fork_exec_storm: compile_one(dir, "fork_exec_storm", &format!("{START_BY_FORK_EXEC}{EXEC_STORM_MAIN}"))?,
         flood: compile_one(dir, "flood", FLOOD)?,
     })
 }
