@@ -29,8 +29,6 @@ pub const fn stats_home_slot(cgroup_id: u64, nr: u32) -> u32 {
 }
 /// Entries of the `SYSCALL_ERRNOS` map (cgroup x syscall x errno triples).
 pub const ERRNO_MAX_ENTRIES: u32 = 4_096;
-/// Threads whose syscall start time is tracked at once (LRU).
-pub const INFLIGHT_MAX_ENTRIES: u32 = 16_384;
 
 /// Value of `SYSCALL_KEYS[slot]`: the pair whose figures are in
 /// `SYSCALL_STATS[slot]`; a zero `cgroup_id` marks a free slot (cgroup ids
