@@ -195,20 +195,19 @@ fn main() -> ExitCode {
             if report.can_run() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Rules(cmd) => rules_command(cmd),
-        Command::BenchFloor => match bench_floor() {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sysotel: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Run(args) => match run(*args) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("sysotel: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::BenchFloor => exit_code(bench_floor()),
+        Command::Run(args) => exit_code(run(*args)),
+    }
+}
+
+/// Success, or the error with its causes on stderr and a failure status.
+fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sysotel: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

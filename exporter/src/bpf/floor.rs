@@ -7,12 +7,14 @@
 use aya::{
     Ebpf, EbpfLoader,
     maps::{MapData, PerCpuArray},
-    programs::RawTracePoint,
 };
 
-use super::loader::{LoadError, OBJECT};
+use super::loader::{Attached, Group, Hook, LoadError, OBJECT, attach};
 
-const PROGRAMS: [(&str, &str); 2] = [("floor_enter", "sys_enter"), ("floor_exit", "sys_exit")];
+const PROGRAMS: [Attached; 2] = [
+    Attached { program: "floor_enter", hook: Hook::Raw { name: "sys_enter" }, group: Group::SyscallMetrics },
+    Attached { program: "floor_exit", hook: Hook::Raw { name: "sys_exit" }, group: Group::SyscallMetrics },
+];
 
 /// The two floor programs, attached until dropped.
 pub struct Floor {
@@ -30,12 +32,8 @@ impl Floor {
             return Err(LoadError::NoObject);
         }
         let mut ebpf = EbpfLoader::new().allow_unsupported_maps().load(OBJECT)?;
-        for (program, tracepoint) in PROGRAMS {
-            let err = |source| LoadError::Program { program, source };
-            let p: &mut RawTracePoint =
-                ebpf.program_mut(program).ok_or(LoadError::MissingProgram(program))?.try_into().map_err(err)?;
-            p.load().map_err(err)?;
-            p.attach(tracepoint).map_err(err)?;
+        for spec in PROGRAMS {
+            attach(&mut ebpf, spec)?;
         }
         let map = ebpf.take_map("FLOOR_COUNTS").ok_or(LoadError::MissingMap("FLOOR_COUNTS"))?;
         let counts = PerCpuArray::try_from(map).map_err(|source| LoadError::Map { map: "FLOOR_COUNTS", source })?;

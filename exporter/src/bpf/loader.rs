@@ -184,7 +184,8 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     Ok(Loaded { ebpf, attached, events, stats: KernelStats::new(stats), syscalls })
 }
 
-fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {
+/// Loads the program `spec` names and attaches it to its hook.
+pub(super) fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {
     let name = spec.program;
     let err = |source| LoadError::Program { program: name, source };
     let program = ebpf.program_mut(name).ok_or(LoadError::MissingProgram(name))?;

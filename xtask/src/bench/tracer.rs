@@ -1,6 +1,7 @@
-//! The tracer configurations: nothing, sysotel (metrics only, or full
-//! exporting OTLP/gRPC to a rotel that discards everything, the way it runs
-//! in production) and bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
+//! The tracer configurations: nothing, the two-hook floor (`sysotel
+//! bench-floor`), sysotel (metrics only, or full exporting OTLP/gRPC to a
+//! rotel that discards everything, the way it runs in production) and
+//! bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
 //! so nothing outlives the bench even on error.
 
 use std::{
@@ -187,7 +188,7 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
 }
 
 /// sysotel in full mode (the default `sysotel run`) exporting OTLP/gRPC to
-/// `endpoint`, for the event flood.
+/// `endpoint`: the full configuration and the event flood.
 pub fn start_otlp(tools: &Tools, endpoint: &str) -> Result<Tracer> {
     let mut cmd = Command::new(&tools.sysotel);
     cmd.arg("run").env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint).env("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
