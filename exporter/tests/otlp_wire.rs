@@ -291,7 +291,7 @@ async fn grpc_delivers_with_headers_and_gzip() {
         ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
     ]);
     let outcome = s.send(request("c1")).await.unwrap();
-    assert_eq!((outcome.attempts, outcome.rejected_data_points, outcome.message), (1, 0, None));
+    assert_eq!((outcome.attempts, outcome.rejected, outcome.message), (1, 0, None));
     let received = collector.received.lock().unwrap();
     let (metadata, req) = &received[0];
     assert_eq!(req, &request("c1"));
@@ -328,7 +328,7 @@ async fn grpc_partial_success_is_reported() {
     let s = sender(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
     let outcome = s.send(request("c1")).await.unwrap();
     assert!(outcome.is_partial());
-    assert_eq!(outcome.rejected_data_points, 3);
+    assert_eq!(outcome.rejected, 3);
     assert_eq!(outcome.message.as_deref(), Some("3 points had bad bounds"));
 }
 
@@ -380,7 +380,7 @@ async fn http_protobuf_delivers_with_headers_and_gzip() {
     ]);
     assert_eq!(s.endpoint(), format!("http://{addr}/v1/metrics"));
     let outcome = s.send(request("c1")).await.unwrap();
-    assert_eq!((outcome.attempts, outcome.rejected_data_points), (1, 0));
+    assert_eq!((outcome.attempts, outcome.rejected), (1, 0));
     let received = collector.received.lock().unwrap();
     let r = &received[0];
     assert_eq!(r.path, "/v1/metrics");
@@ -402,7 +402,7 @@ async fn http_json_delivers_otlp_json() {
         ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", &endpoint),
     ]);
     let outcome = s.send(request("c2")).await.unwrap();
-    assert_eq!((outcome.rejected_data_points, outcome.message.as_deref()), (1, Some("dup")));
+    assert_eq!((outcome.rejected, outcome.message.as_deref()), (1, Some("dup")));
     let received = collector.received.lock().unwrap();
     let r = &received[0];
     assert_eq!(r.path, "/custom/path");
@@ -596,17 +596,18 @@ async fn http_tls_with_the_ca_from_the_environment() {
 
 #[test]
 fn building_needs_a_runtime() {
-    assert!(matches!(WireSender::new(&config(&[])), Err(BuildError::NoRuntime)));
+    assert!(matches!(WireSender::<ExportMetricsServiceRequest>::new(&config(&[])), Err(BuildError::NoRuntime)));
 }
 
 #[tokio::test]
 async fn building_checks_signal_and_files() {
     let logs = WireConfig::resolve(Signal::Logs, &|_| None).unwrap();
-    assert!(matches!(WireSender::new(&logs), Err(BuildError::WrongSignal(Signal::Logs))));
+    let wrong = WireSender::<ExportMetricsServiceRequest>::new(&logs);
+    assert!(matches!(wrong, Err(BuildError::WrongSignal(Signal::Logs))));
     let missing = config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem"),
     ]);
-    let err = WireSender::new(&missing).err().expect("missing CA file is an error");
+    let err = WireSender::<ExportMetricsServiceRequest>::new(&missing).err().expect("missing CA file is an error");
     assert!(err.to_string().contains("OTEL_EXPORTER_OTLP_CERTIFICATE"), "{err}");
 }

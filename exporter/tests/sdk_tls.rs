@@ -1,8 +1,11 @@
-//! `sysotel::export::sdk_tls` end to end: SDK log exporters built with the
-//! TLS variables, a batch processor exporting from its own thread, and
-//! in-process collectors on 127.0.0.1 (a tonic `LogsService` and a hyper
-//! HTTP/1 server, both with TLS, optionally requiring a client certificate).
-//! Variables come from a map; the process environment is not touched.
+//! `sysotel::export::sdk_tls` end to end: SDK span exporters built with the
+//! TLS variables (`OTEL_EXPORTER_OTLP_TRACES_*`, else the generic ones), an
+//! `SdkTracerProvider` whose batch processor exports from its own thread,
+//! and in-process collectors on 127.0.0.1 (a tonic `TraceService` and a
+//! hyper HTTP/1 server taking `/v1/traces`, both with TLS, optionally
+//! requiring a client certificate). Log records no longer go through the
+//! SDK (see `wire_logs`), so spans are the SDK exporter these TLS settings
+//! serve. Variables come from a map; the process environment is not touched.
 
 mod common;
 
@@ -18,21 +21,18 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
-use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
-use opentelemetry_proto::tonic::{
-    collector::logs::v1::{
-        ExportLogsServiceRequest, ExportLogsServiceResponse,
-        logs_service_server::{LogsService, LogsServiceServer},
-    },
-    common::v1::any_value,
+use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+    trace_service_server::{TraceService, TraceServiceServer},
 };
-use opentelemetry_sdk::logs::SdkLoggerProvider;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use prost::Message as _;
 use sysotel::{
     config::Protocol,
     export::{
         otlp_wire::Signal,
-        sdk_tls::{SdkTlsError, http_client_with, log_exporter_with, span_exporter_with, tonic_tls_with},
+        sdk_tls::{SdkTlsError, http_client_with, span_exporter_with, tonic_tls_with},
     },
 };
 use tokio::net::TcpListener;
@@ -84,23 +84,18 @@ impl Vars {
 
 // ---------------------------------------------------------------- collectors
 
-/// Log bodies (string values) of the received requests.
+/// The received requests, with the HTTP path (`"grpc"` for gRPC).
 #[derive(Default)]
 struct Received {
-    requests: Mutex<Vec<(String, ExportLogsServiceRequest)>>,
+    requests: Mutex<Vec<(String, ExportTraceServiceRequest)>>,
 }
 
 impl Received {
-    fn bodies(&self) -> Vec<String> {
+    /// Names of the received spans.
+    fn names(&self) -> Vec<String> {
         let requests = self.requests.lock().unwrap();
-        let records = requests.iter().flat_map(|(_, r)| &r.resource_logs).flat_map(|r| &r.scope_logs);
-        records
-            .flat_map(|s| &s.log_records)
-            .filter_map(|l| match l.body.as_ref()?.value.as_ref()? {
-                any_value::Value::StringValue(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect()
+        let scopes = requests.iter().flat_map(|(_, r)| &r.resource_spans).flat_map(|r| &r.scope_spans);
+        scopes.flat_map(|s| &s.spans).map(|s| s.name.clone()).collect()
     }
 
     fn paths(&self) -> Vec<String> {
@@ -109,13 +104,13 @@ impl Received {
 }
 
 #[tonic::async_trait]
-impl LogsService for Received {
+impl TraceService for Received {
     async fn export(
         &self,
-        request: tonic::Request<ExportLogsServiceRequest>,
-    ) -> Result<tonic::Response<ExportLogsServiceResponse>, Status> {
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, Status> {
         self.requests.lock().unwrap().push(("grpc".into(), request.into_inner()));
-        Ok(tonic::Response::new(ExportLogsServiceResponse::default()))
+        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }
 
@@ -124,7 +119,7 @@ async fn grpc_collector(tls: ServerTlsConfig) -> (SocketAddr, Arc<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router =
-        Server::builder().tls_config(tls).unwrap().add_service(LogsServiceServer::from_arc(Arc::clone(&received)));
+        Server::builder().tls_config(tls).unwrap().add_service(TraceServiceServer::from_arc(Arc::clone(&received)));
     tokio::spawn(router.serve_with_incoming(TcpIncoming::from(listener)));
     (addr, received)
 }
@@ -144,9 +139,9 @@ async fn http_collector(tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, Arc<Rece
                     async move {
                         let path = req.uri().path().to_string();
                         let body = req.into_body().collect().await.map(|c| c.to_bytes()).unwrap_or_default();
-                        let decoded = ExportLogsServiceRequest::decode(body).unwrap_or_default();
+                        let decoded = ExportTraceServiceRequest::decode(body).unwrap_or_default();
                         received.requests.lock().unwrap().push((path, decoded));
-                        let answer = ExportLogsServiceResponse::default().encode_to_vec();
+                        let answer = ExportTraceServiceResponse::default().encode_to_vec();
                         Response::builder()
                             .header("content-type", "application/x-protobuf")
                             .body(Full::new(Bytes::from(answer)))
@@ -163,23 +158,21 @@ async fn http_collector(tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, Arc<Rece
 
 // ---------------------------------------------------------------- SDK side
 
-/// Builds the log exporter from `vars`, emits `body` through a batch
-/// processor and flushes. Blocking: run it off the Tokio workers.
-/// `Err` when the exporter cannot be built; else whether the flush succeeded.
-fn emit(protocol: Protocol, vars: &Vars, body: &'static str) -> Result<bool, SdkTlsError> {
-    let exporter = log_exporter_with(protocol, &|k| vars.get(k))?;
-    let provider = SdkLoggerProvider::builder().with_batch_exporter(exporter).build();
-    let logger = provider.logger("sdk_tls_test");
-    let mut record = logger.create_log_record();
-    record.set_body(body.into());
-    logger.emit(record);
+/// Builds the span exporter from `vars`, ends one span called `name`
+/// (handed to a batch processor) and flushes. Blocking: run it off the
+/// Tokio workers. `Err` when the exporter cannot be built; else whether the
+/// flush succeeded (the batch processor reports the export's outcome).
+fn emit(protocol: Protocol, vars: &Vars, name: &'static str) -> Result<bool, SdkTlsError> {
+    let exporter = span_exporter_with(protocol, &|k| vars.get(k))?;
+    let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).build();
+    provider.tracer("sdk_tls_test").in_span(name, |_| {});
     let flushed = provider.force_flush();
     let _ = provider.shutdown();
     Ok(flushed.is_ok())
 }
 
-async fn emit_off_runtime(protocol: Protocol, vars: Vars, body: &'static str) -> Result<bool, SdkTlsError> {
-    tokio::task::spawn_blocking(move || emit(protocol, &vars, body)).await.unwrap()
+async fn emit_off_runtime(protocol: Protocol, vars: Vars, name: &'static str) -> Result<bool, SdkTlsError> {
+    tokio::task::spawn_blocking(move || emit(protocol, &vars, name)).await.unwrap()
 }
 
 // ---------------------------------------------------------------- gRPC
@@ -190,17 +183,17 @@ async fn grpc_trusts_the_ca_from_the_variables() {
     let (addr, received) = grpc_collector(pki.tonic_server(false)).await;
     let endpoint = format!("https://localhost:{}", addr.port());
     let vars = Vars::new(&[
-        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint.clone()),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
     ]);
     assert!(emit_off_runtime(Protocol::Grpc, vars, "grpc-ca").await.unwrap());
-    assert_eq!(received.bodies(), ["grpc-ca"]);
+    assert_eq!(received.names(), ["grpc-ca"]);
 
     // Without the CA the server is not trusted (system roots), nothing arrives.
-    let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint)]);
+    let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)]);
     let outcome = emit_off_runtime(Protocol::Grpc, vars, "grpc-no-ca").await;
     assert!(!matches!(outcome, Ok(true)), "{outcome:?}");
-    assert_eq!(received.bodies(), ["grpc-ca"]);
+    assert_eq!(received.names(), ["grpc-ca"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,18 +204,18 @@ async fn grpc_presents_the_client_certificate() {
     let vars = Vars::new(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()), // the caller's protocol wins
-        ("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE", path(&pki.ca)),
-        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", path(&pki.client_cert)),
-        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", path(&pki.client_key)),
+        ("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", path(&pki.ca)),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", path(&pki.client_key)),
     ]);
     assert!(emit_off_runtime(Protocol::Grpc, vars, "grpc-mtls").await.unwrap());
-    assert_eq!(received.bodies(), ["grpc-mtls"]);
+    assert_eq!(received.names(), ["grpc-mtls"]);
 
     // The CA alone: the server refuses the handshake.
     let vars =
         Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca))]);
     assert!(!emit_off_runtime(Protocol::Grpc, vars, "grpc-no-identity").await.unwrap());
-    assert_eq!(received.bodies(), ["grpc-mtls"]);
+    assert_eq!(received.names(), ["grpc-mtls"]);
 }
 
 // ---------------------------------------------------------------- HTTP
@@ -238,33 +231,35 @@ async fn http_trusts_the_ca_from_the_variables() {
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000".into()),
     ]);
     assert!(emit_off_runtime(Protocol::HttpProtobuf, vars, "http-ca").await.unwrap());
-    assert_eq!(received.bodies(), ["http-ca"]);
-    assert_eq!(received.paths(), ["/v1/logs"]);
+    assert_eq!(received.names(), ["http-ca"]);
+    assert_eq!(received.paths(), ["/v1/traces"]);
 
     let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000".into())]);
     assert!(!emit_off_runtime(Protocol::HttpProtobuf, vars, "http-no-ca").await.unwrap());
-    assert_eq!(received.bodies(), ["http-ca"]);
+    assert_eq!(received.names(), ["http-ca"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_presents_the_client_certificate() {
     let pki = Pki::new();
     let (addr, received) = http_collector(rustls_server(&pki, true)).await;
-    let endpoint = format!("https://localhost:{}/custom/logs", addr.port());
+    let endpoint = format!("https://localhost:{}/custom/traces", addr.port());
     let vars = Vars::new(&[
-        ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint.clone()),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint.clone()),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
         ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", path(&pki.client_cert)),
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", path(&pki.client_key)),
     ]);
     assert!(emit_off_runtime(Protocol::HttpProtobuf, vars, "http-mtls").await.unwrap());
-    assert_eq!(received.bodies(), ["http-mtls"]);
-    assert_eq!(received.paths(), ["/custom/logs"]);
+    assert_eq!(received.names(), ["http-mtls"]);
+    assert_eq!(received.paths(), ["/custom/traces"]);
 
-    let vars =
-        Vars::new(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", endpoint), ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca))]);
+    let vars = Vars::new(&[
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint),
+        ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
+    ]);
     assert!(!emit_off_runtime(Protocol::HttpProtobuf, vars, "http-no-identity").await.unwrap());
-    assert_eq!(received.bodies(), ["http-mtls"]);
+    assert_eq!(received.names(), ["http-mtls"]);
 }
 
 /// Built with no Tokio runtime anywhere in sight: the client starts its own.
@@ -279,7 +274,7 @@ fn http_client_works_without_a_runtime() {
     ]);
     assert!(tokio::runtime::Handle::try_current().is_err());
     assert!(emit(Protocol::HttpProtobuf, &vars, "no-runtime").unwrap());
-    assert_eq!(received.bodies(), ["no-runtime"]);
+    assert_eq!(received.names(), ["no-runtime"]);
 }
 
 // ---------------------------------------------------------------- building
@@ -288,12 +283,13 @@ fn http_client_works_without_a_runtime() {
 async fn plain_http_endpoints_get_no_tls() {
     let vars = Vars::new(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317".into())]);
     let lookup = |k: &str| vars.get(k);
-    assert!(tonic_tls_with(Signal::Logs, &lookup).unwrap().is_none());
+    assert!(tonic_tls_with(Signal::Traces, &lookup).unwrap().is_none());
     assert!(http_client_with(Signal::Traces, &lookup).unwrap().is_none());
-    assert!(tonic_tls_with(Signal::Logs, &|_| None).unwrap().is_none());
-    // Exporters still build (with the SDK's own transport).
+    // Nothing set: the default endpoint is plain `http` too.
+    assert!(tonic_tls_with(Signal::Traces, &|_| None).unwrap().is_none());
+    assert!(http_client_with(Signal::Traces, &|_| None).unwrap().is_none());
+    // The exporter still builds (with the SDK's own transport).
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
-        log_exporter_with(protocol, &lookup).unwrap();
         span_exporter_with(protocol, &lookup).unwrap();
     }
 }
@@ -306,6 +302,8 @@ async fn tls_settings_and_file_errors() {
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", path(&pki.ca)),
         ("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", path(&pki.client_cert)),
         ("OTEL_EXPORTER_OTLP_CLIENT_KEY", path(&pki.client_key)),
+        // Another signal's files are not the span exporter's business.
+        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "/nonexistent/logs.key".into()),
     ]);
     let lookup = |k: &str| vars.get(k);
     assert!(tonic_tls_with(Signal::Traces, &lookup).unwrap().is_some());
@@ -314,12 +312,15 @@ async fn tls_settings_and_file_errors() {
         span_exporter_with(protocol, &lookup).unwrap();
     }
 
+    // An unreadable key file fails the build, naming the variable that set it.
     let vars = Vars::new(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317".into()),
-        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_CERTIFICATE", path(&pki.client_cert)),
-        ("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY", "/nonexistent/client.key".into()),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", path(&pki.client_cert)),
+        ("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY", "/nonexistent/client.key".into()),
     ]);
-    let err = log_exporter_with(Protocol::Grpc, &|k| vars.get(k)).unwrap_err();
-    assert!(matches!(err, SdkTlsError::Files(_)), "{err}");
-    assert!(err.to_string().contains("OTEL_EXPORTER_OTLP_LOGS_CLIENT_KEY"), "{err}");
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
+        let err = span_exporter_with(protocol, &|k| vars.get(k)).unwrap_err();
+        assert!(matches!(err, SdkTlsError::Files(_)), "{protocol:?}: {err}");
+        assert!(err.to_string().contains("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"), "{protocol:?}: {err}");
+    }
 }

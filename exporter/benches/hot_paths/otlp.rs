@@ -1,16 +1,22 @@
 //! OTLP mapping: the log records for an exec and a security event, and a
-//! batch of them turned into SDK records, then into an encoded
-//! `ExportLogsServiceRequest` by `export::otlp_file::logs_request`.
+//! batch of them encoded into an `ExportLogsServiceRequest` by the agent's
+//! own encoder (`export::wire_logs`), next to the SDK path it replaced
+//! (SDK record, batch-queue clone, opentelemetry-proto conversion, prost).
 
 use std::{
     hint::black_box,
-    time::{Duration, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 use criterion::{BatchSize, Criterion, Throughput};
-use opentelemetry::{InstrumentationScope, KeyValue, logs::LoggerProvider as _};
-use opentelemetry_proto::transform::{
-    common::tonic::ResourceAttributesWithSchema, logs::tonic::group_logs_by_resource_and_scope,
+use opentelemetry::{
+    InstrumentationScope, KeyValue,
+    logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _},
+    trace::TraceFlags,
+};
+use opentelemetry_proto::{
+    tonic::collector::logs::v1::ExportLogsServiceRequest,
+    transform::{common::tonic::ResourceAttributesWithSchema, logs::tonic::group_logs_by_resource_and_scope},
 };
 use opentelemetry_sdk::{
     Resource,
@@ -19,19 +25,30 @@ use opentelemetry_sdk::{
 use prost::Message as _;
 use sysotel::{
     enrich::process_context,
-    export::otlp_file::logs_request,
+    export::wire_logs::batch::Batcher,
     signals::{LogEvent, exec_log, security::security_log},
 };
 
 use crate::fixtures::{O_RDONLY, exec_event, openat, tree};
 
-/// Records per batch: the SDK batch processor's default export size.
+/// Records per batch.
 const BATCH: usize = 512;
 
-/// The SDK record for `event`, as `OtlpLogSink::emit` fills it.
+/// The SDK record for `event`, as the SDK log sink used to fill it.
 fn sdk_record(logger: &SdkLogger, event: LogEvent) -> SdkLogRecord {
-    let time = event.time;
-    sysotel::export::sdk_record(logger, event, time)
+    let mut record = logger.create_log_record();
+    record.set_timestamp(event.time);
+    record.set_observed_timestamp(event.time);
+    record.set_event_name(event.event_name);
+    record.set_severity_number(event.severity);
+    if let Some(t) = event.trace {
+        record.set_trace_context(t.trace_id, t.span_id, Some(TraceFlags::SAMPLED));
+    }
+    if let Some(body) = event.body {
+        record.set_body(AnyValue::String(body.into()));
+    }
+    record.add_attributes(event.attributes);
+    record
 }
 
 pub fn bench(c: &mut Criterion) {
@@ -52,33 +69,41 @@ pub fn bench(c: &mut Criterion) {
             if i % 2 == 0 { exec_log(&exec, &exec_ctx, None, time) } else { security_log(&read, &read_ctx, None, time) }
         })
         .collect();
+    let base = vec![KeyValue::new("service.name", "sysotel"), KeyValue::new("host.name", "bench-host")];
+    let encode_batch = |events: &[LogEvent]| {
+        let mut batcher = Batcher::new(semconv::SCOPE, base.clone(), None, usize::MAX);
+        let now = Instant::now();
+        for e in events {
+            let _ = batcher.push(e, now, time);
+        }
+        batcher.take()
+    };
+    let batch = encode_batch(&events).expect("a batch");
+    let decoded = ExportLogsServiceRequest::decode(batch.body.clone()).expect("the batch decodes");
+    assert_eq!(decoded.resource_logs[0].scope_logs[0].log_records.len(), BATCH);
+
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("wire_encode_512", |b| b.iter(|| encode_batch(black_box(&events))));
+
+    // The SDK path, for comparison: records, the batch processor's clone,
+    // the proto conversion and prost's encoding.
     let provider = SdkLoggerProvider::builder().build();
     let logger = provider.logger(semconv::SCOPE);
     let scope = InstrumentationScope::builder(semconv::SCOPE).build();
-    let resource: ResourceAttributesWithSchema = (&Resource::builder_empty()
-        .with_attributes([KeyValue::new("service.name", "sysotel"), KeyValue::new("host.name", "bench-host")])
-        .build())
-        .into();
-    let records: Vec<SdkLogRecord> = events.iter().cloned().map(|e| sdk_record(&logger, e)).collect();
-    let pairs: Vec<(&SdkLogRecord, &InstrumentationScope)> = records.iter().map(|r| (r, &scope)).collect();
-    let encoded = logs_request(&LogBatch::new(&pairs), &resource).encode_to_vec();
-    assert!(encoded.len() > BATCH * 100, "a batch of {BATCH} records encodes to {} bytes", encoded.len());
-
-    g.throughput(Throughput::Elements(BATCH as u64));
-    g.bench_function("sdk_records_512", |b| {
+    let resource: ResourceAttributesWithSchema =
+        (&Resource::builder_empty().with_attributes(base.clone()).build()).into();
+    g.bench_function("sdk_path_512", |b| {
         b.iter_batched(
             || events.clone(),
-            |events| events.into_iter().map(|e| sdk_record(&logger, e)).collect::<Vec<_>>(),
+            |events| {
+                let records: Vec<SdkLogRecord> = events.into_iter().map(|e| sdk_record(&logger, e)).collect();
+                let queued: Vec<SdkLogRecord> = records.clone();
+                let pairs: Vec<(&SdkLogRecord, &InstrumentationScope)> = queued.iter().map(|r| (r, &scope)).collect();
+                let resource_logs = group_logs_by_resource_and_scope(&LogBatch::new(&pairs), &resource);
+                ExportLogsServiceRequest { resource_logs }.encode_to_vec()
+            },
             BatchSize::LargeInput,
         );
-    });
-    g.bench_function("logs_request_512", |b| b.iter(|| logs_request(&LogBatch::new(black_box(&pairs)), &resource)));
-    // The SDK's own conversion, which its OTLP exporters use, for comparison.
-    g.bench_function("sdk_transform_512", |b| {
-        b.iter(|| group_logs_by_resource_and_scope(&LogBatch::new(black_box(&pairs)), &resource));
-    });
-    g.bench_function("logs_request_encode_512", |b| {
-        b.iter(|| logs_request(&LogBatch::new(black_box(&pairs)), &resource).encode_to_vec());
     });
     g.finish();
     drop(provider.shutdown());

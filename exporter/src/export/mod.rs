@@ -1,9 +1,10 @@
 //! Export: where log records leave the agent.
 //!
 //! A [`LogSink`] takes [`LogEvent`]s without blocking: the terminal sink
-//! writes a line, the OTLP sink hands the record to the SDK's bounded batch
-//! processor (which drops and counts when full). [`build_log_sink`] picks
-//! one from the [`crate::config::ExportConfig`].
+//! writes a line, the OTLP sink ([`wire_logs`]) encodes the record into a
+//! bounded batch (dropping and counting when full). [`build_log_sink`]
+//! picks one from the [`crate::config::ExportConfig`]. Spans still go
+//! through the SDK ([`SpanSink`]).
 
 mod observed;
 mod otlp;
@@ -14,11 +15,12 @@ mod resource;
 pub mod sdk_tls;
 mod spans;
 mod terminal;
+pub mod wire_logs;
 
 pub use observed::{ExportStats, Observed};
 pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};
 
-pub use otlp::{Destination, OtlpLogSink, OtlpSetupError, sdk_record};
+pub use otlp::{Destination, OtlpSetupError};
 pub use resource::agent_resource;
 pub use terminal::{TerminalSink, format_line};
 
@@ -47,24 +49,25 @@ impl LogSink for NullSink {
     }
 }
 
-/// Builds the sink for `output`.
+/// Builds the sink for `output`: OTLP and OTLP/JSON files go through
+/// [`wire_logs`], whose export task runs on the current Tokio runtime.
 ///
 /// # Errors
-/// [`OtlpSetupError`] when the OTLP exporter cannot be built (bad endpoint).
-/// OTLP export outcomes are counted in `stats`.
+/// [`wire_logs::SetupError`] when the OTLP exporter cannot be built (bad
+/// variables, endpoint, headers or TLS files). Export outcomes are counted
+/// in `stats`.
 pub fn build_log_sink(
     output: &LogsOutput,
     stats: &Arc<ExportStats>,
     resource: &opentelemetry_sdk::Resource,
-) -> Result<Box<dyn LogSink>, OtlpSetupError> {
-    Ok(match output {
-        LogsOutput::Terminal => Box::new(TerminalSink::new(std::io::stdout())),
-        LogsOutput::Otlp(protocol) => {
-            Box::new(OtlpLogSink::new(Destination::Otlp(*protocol), resource.clone(), Arc::clone(stats))?)
-        }
-        LogsOutput::File(file) => {
-            Box::new(OtlpLogSink::new(Destination::File(Arc::clone(file)), resource.clone(), Arc::clone(stats))?)
-        }
-        LogsOutput::Disabled => Box::new(NullSink),
-    })
+) -> Result<Box<dyn LogSink>, wire_logs::SetupError> {
+    let destination = match output {
+        LogsOutput::Terminal => return Ok(Box::new(TerminalSink::new(std::io::stdout()))),
+        LogsOutput::Disabled => return Ok(Box::new(NullSink)),
+        LogsOutput::Otlp(_) => wire_logs::Destination::otlp_from_env()?,
+        LogsOutput::File(file) => wire_logs::Destination::File(Arc::clone(file)),
+    };
+    let base = resource.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())).collect();
+    let settings = wire_logs::BatchSettings::resolve(&|name| std::env::var(name).ok());
+    Ok(Box::new(wire_logs::WireLogSink::start(destination, base, resource.schema_url(), settings, Arc::clone(stats))))
 }

@@ -2,7 +2,7 @@
 //!
 //! An OpenTelemetry SDK provider has exactly one Resource, and container and
 //! pod attributes belong on the Resource (Loki indexes `k8s.*` from it,
-//! Tempo groups by it). So each sink keeps a provider for the host (the
+//! Tempo groups by it). So the span sink keeps a provider for the host (the
 //! agent's resource) and one per active container (the agent's resource
 //! plus the container's `container.*`/`k8s.*` attributes), created on first
 //! use. Container providers are bounded: at most `max` live at once (least

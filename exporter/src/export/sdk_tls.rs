@@ -1,4 +1,4 @@
-//! TLS for the SDK's OTLP exporters (logs, traces).
+//! TLS for the SDK's OTLP span exporter.
 //!
 //! opentelemetry-otlp 0.33 ignores `OTEL_EXPORTER_OTLP_[SIGNAL_]CERTIFICATE`,
 //! `_CLIENT_CERTIFICATE` and `_CLIENT_KEY`. This module resolves them with
@@ -32,7 +32,7 @@ use hyper_util::{
     rt::TokioExecutor,
 };
 use opentelemetry_http::{HttpClient, HttpError, Request, Response};
-use opentelemetry_otlp::{LogExporter, SpanExporter, WithExportConfig as _, WithHttpConfig, WithTonicConfig};
+use opentelemetry_otlp::{SpanExporter, WithExportConfig as _, WithHttpConfig, WithTonicConfig};
 use thiserror::Error;
 use tokio::{
     runtime::{Handle, Runtime},
@@ -115,30 +115,6 @@ pub fn http_client_with(signal: Signal, lookup: Lookup<'_>) -> Result<Option<Tls
     }
 }
 
-/// The SDK log exporter for `protocol`, TLS applied, from the process
-/// environment.
-///
-/// # Errors
-/// As [`log_exporter_with`].
-pub fn log_exporter(protocol: Protocol) -> Result<LogExporter, SdkTlsError> {
-    log_exporter_with(protocol, &process_env)
-}
-
-/// The SDK log exporter for `protocol`. The endpoint and TLS come from
-/// `lookup`; headers, compression and the gRPC timeout from the process
-/// environment (read by the SDK). gRPC must be built inside a Tokio runtime.
-///
-/// # Errors
-/// As [`http_client_with`], plus [`SdkTlsError::Exporter`].
-pub fn log_exporter_with(protocol: Protocol, lookup: Lookup<'_>) -> Result<LogExporter, SdkTlsError> {
-    let s = Settings::resolve(Signal::Logs, protocol, lookup)?;
-    let built = match sdk_protocol(protocol) {
-        None => s.tonic(LogExporter::builder().with_tonic())?.build(),
-        Some(p) => s.http(LogExporter::builder().with_http().with_protocol(p))?.build(),
-    };
-    built.map_err(|source| SdkTlsError::Exporter { protocol: protocol.as_str(), source })
-}
-
 /// The SDK span exporter for `protocol`, TLS applied, from the process
 /// environment.
 ///
@@ -148,10 +124,12 @@ pub fn span_exporter(protocol: Protocol) -> Result<SpanExporter, SdkTlsError> {
     span_exporter_with(protocol, &process_env)
 }
 
-/// The SDK span exporter for `protocol`; see [`log_exporter_with`].
+/// The SDK span exporter for `protocol`. The endpoint and TLS come from
+/// `lookup`; headers, compression and the gRPC timeout from the process
+/// environment (read by the SDK). gRPC must be built inside a Tokio runtime.
 ///
 /// # Errors
-/// As [`log_exporter_with`].
+/// As [`http_client_with`], plus [`SdkTlsError::Exporter`].
 pub fn span_exporter_with(protocol: Protocol, lookup: Lookup<'_>) -> Result<SpanExporter, SdkTlsError> {
     let s = Settings::resolve(Signal::Traces, protocol, lookup)?;
     let built = match sdk_protocol(protocol) {
@@ -377,9 +355,9 @@ mod tests {
             ],
         )
         .unwrap();
-        let e = s.http(LogExporter::builder().with_http()).err().unwrap();
+        let e = s.http(SpanExporter::builder().with_http()).err().unwrap();
         assert!(e.to_string().contains("OTEL_EXPORTER_OTLP_LOGS_CERTIFICATE"), "{e}");
-        let e = s.tonic(LogExporter::builder().with_tonic()).err().unwrap();
+        let e = s.tonic(SpanExporter::builder().with_tonic()).err().unwrap();
         assert!(matches!(e, SdkTlsError::Files(BuildError::ReadFile { .. })), "{e}");
         let e = settings(Protocol::Grpc, &[("OTEL_EXPORTER_OTLP_CLIENT_KEY", "/k.pem")]).err().unwrap();
         assert!(matches!(e, SdkTlsError::Config(ConfigError::IncompleteIdentity { .. })), "{e}");

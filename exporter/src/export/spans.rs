@@ -4,7 +4,8 @@
 //! Spans are built whole by the agent (ids, parent, start and end come from
 //! kernel events), so the OTLP sink hands `SpanData` straight to an SDK
 //! batch span processor and its OTLP exporter: no tracer, no id generator,
-//! no sampler in between. One processor per Resource, like logs (see
+//! no sampler in between. An SDK processor has one Resource, so there is
+//! one per Resource: the host's and each container's (see
 //! [`super::per_resource`]).
 
 use std::{borrow::Cow, sync::Arc};

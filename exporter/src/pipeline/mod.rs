@@ -80,6 +80,8 @@ pub enum PipelineError {
     Load(#[from] LoadError),
     #[error(transparent)]
     Export(#[from] OtlpSetupError),
+    #[error("logs export: {0}")]
+    Logs(#[from] export::wire_logs::SetupError),
     #[error("ring-buffer reader failed: {0}")]
     Reader(#[from] ReaderError),
     #[error(transparent)]
@@ -378,7 +380,7 @@ fn metrics_sender() -> Result<metrics::SendFn, PipelineError> {
             match sender.send(req).await {
                 Ok(outcome) if outcome.is_partial() => Err(format!(
                     "collector rejected {} data points: {}",
-                    outcome.rejected_data_points,
+                    outcome.rejected,
                     outcome.message.unwrap_or_default()
                 )),
                 Ok(_) => Ok(0),

@@ -8,9 +8,10 @@
 //!
 //! - [`JsonLinesFile`]: the append-only file, rotated to `<path>.1` at
 //!   [`DEFAULT_MAX_BYTES`]; failures are counted and returned, never retried.
-//! - [`FileLogExporter`] / [`FileSpanExporter`]: SDK exporters, one line per
-//!   batch, for a `SdkLoggerProvider` / `SdkTracerProvider` processor.
-//! - [`write_metrics`]: one line per metrics request.
+//! - [`FileSpanExporter`]: an SDK exporter, one line per batch, for a
+//!   `SdkTracerProvider` processor.
+//! - [`write_logs`] / [`write_metrics`]: one line per logs / metrics request
+//!   the agent encoded itself.
 //!
 //! # One file per signal
 //! Give each signal its own path (`<dir>/logs.jsonl`, `<dir>/traces.jsonl`,
@@ -37,13 +38,13 @@
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use opentelemetry_sdk::logs::{SdkLoggerProvider, SimpleLogProcessor};
-//! use sysotel::export::otlp_file::{FileLogExporter, JsonLinesFile};
+//! use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
+//! use sysotel::export::otlp_file::{FileSpanExporter, JsonLinesFile};
 //!
 //! # fn main() -> Result<(), sysotel::export::otlp_file::FileError> {
-//! let file = Arc::new(JsonLinesFile::open("/var/lib/sysotel/logs.jsonl")?);
-//! let provider = SdkLoggerProvider::builder()
-//!     .with_log_processor(SimpleLogProcessor::new(FileLogExporter::new(Arc::clone(&file))))
+//! let file = Arc::new(JsonLinesFile::open("/var/lib/sysotel/traces.jsonl")?);
+//! let provider = SdkTracerProvider::builder()
+//!     .with_span_processor(SimpleSpanProcessor::new(FileSpanExporter::new(Arc::clone(&file))))
 //!     .build();
 //! # drop(provider);
 //! # Ok(())
@@ -58,7 +59,7 @@ mod traces;
 mod writer;
 
 pub use error::FileError;
-pub use logs::{FileLogExporter, logs_request};
+pub use logs::write_logs;
 pub use metrics::write_metrics;
 pub use traces::{FileSpanExporter, spans_request};
 pub use writer::{DEFAULT_MAX_BYTES, JsonLinesFile};

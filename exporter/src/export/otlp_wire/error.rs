@@ -12,7 +12,9 @@ use super::config::Signal;
 pub enum BuildError {
     #[error("the OTLP sender must be built inside a Tokio runtime")]
     NoRuntime,
-    #[error("the OTLP metrics sender was given the {0:?} configuration")]
+    /// The configuration is for another signal (the one given) than the
+    /// sender's requests.
+    #[error("the OTLP sender was given the {0:?} configuration, which is not its signal's")]
     WrongSignal(Signal),
     #[error("cannot read {var}={path:?}: {source}")]
     ReadFile {

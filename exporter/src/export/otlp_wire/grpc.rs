@@ -1,13 +1,14 @@
-//! OTLP/gRPC: one export attempt through opentelemetry-proto's generated
-//! `MetricsServiceClient` over a lazily connecting tonic channel.
+//! OTLP/gRPC: one export attempt through tonic's generic unary client over a
+//! lazily connecting channel, at the request's [`WireRequest::GRPC_PATH`],
+//! with a codec ([`BytesCodec`]) that sends the pre-encoded protobuf as is.
 
 use std::{error::Error as _, time::Duration};
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse, metrics_service_client::MetricsServiceClient,
-};
+use bytes::Bytes;
+use hyper::http::uri::PathAndQuery;
 use tonic::{
     Code, Status,
+    client::Grpc,
     codec::CompressionEncoding,
     metadata::{AsciiMetadataKey, AsciiMetadataValue},
     transport::{Channel, Endpoint},
@@ -16,14 +17,16 @@ use tonic_types::StatusExt as _;
 
 use super::{
     USER_AGENT,
+    codec::BytesCodec,
     config::{Compression, WireConfig},
     error::{BuildError, RejectStatus, SendErrorKind},
+    request::WireRequest,
     retry::{AttemptError, Retry, grpc_retry},
     tls::TlsMaterial,
 };
 
 pub(crate) struct GrpcTransport {
-    client: MetricsServiceClient<Channel>,
+    client: Grpc<Channel>,
     metadata: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
 }
 
@@ -42,7 +45,7 @@ impl GrpcTransport {
         if config.is_tls() {
             endpoint = endpoint.tls_config(tls.tonic()).map_err(|e| BuildError::Tls(error_chain(&e)))?;
         }
-        let mut client = MetricsServiceClient::new(endpoint.connect_lazy());
+        let mut client = Grpc::new(endpoint.connect_lazy());
         if config.compression == Compression::Gzip {
             client = client.send_compressed(CompressionEncoding::Gzip).accept_compressed(CompressionEncoding::Gzip);
         }
@@ -62,21 +65,33 @@ impl GrpcTransport {
         Ok(GrpcTransport { client, metadata })
     }
 
-    /// One attempt; `timeout` goes to the server as `grpc-timeout`.
-    pub(crate) async fn export(
+    /// One attempt with `body`, `R`'s request in protobuf; `timeout` goes to
+    /// the server as `grpc-timeout`.
+    pub(crate) async fn export<R: WireRequest>(
         &self,
-        req: ExportMetricsServiceRequest,
+        body: Bytes,
         timeout: Duration,
-    ) -> Result<ExportMetricsServiceResponse, AttemptError> {
-        let mut request = tonic::Request::new(req);
+    ) -> Result<R::Response, AttemptError> {
+        let mut request = tonic::Request::new(body);
         request.set_timeout(timeout);
         for (key, value) in &self.metadata {
             request.metadata_mut().insert(key.clone(), value.clone());
         }
-        match self.client.clone().export(request).await {
+        match self.unary::<R>(request).await {
             Ok(response) => Ok(response.into_inner()),
             Err(status) => Err(classify(&status)),
         }
+    }
+
+    /// What opentelemetry-proto's generated `export` does, for any path.
+    async fn unary<R: WireRequest>(
+        &self,
+        request: tonic::Request<Bytes>,
+    ) -> Result<tonic::Response<R::Response>, Status> {
+        let mut client = self.client.clone();
+        client.ready().await.map_err(|e| Status::unknown(format!("Service was not ready: {e}")))?;
+        let path = PathAndQuery::from_static(R::GRPC_PATH);
+        client.unary(request, path, BytesCodec::<R::Response>::default()).await
     }
 }
 

@@ -22,7 +22,6 @@ use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::TokioExecutor,
 };
-use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
 use prost::Message as _;
 
 use super::{
@@ -30,7 +29,7 @@ use super::{
     config::{Compression, Protocol, WireConfig},
     error::{BuildError, RejectStatus, SendErrorKind},
     grpc::error_chain,
-    json,
+    request::WireRequest,
     retry::{AttemptError, Retry, http_retry},
     tls::TlsMaterial,
 };
@@ -81,18 +80,18 @@ impl HttpTransport {
     }
 
     /// The request body, ready to send (once for all attempts).
-    pub(crate) fn encode(&self, req: &ExportMetricsServiceRequest) -> Result<Bytes, String> {
-        let raw = if self.json { json::encode(req).map_err(|e| e.to_string())? } else { req.encode_to_vec() };
+    pub(crate) fn encode<R: WireRequest>(&self, req: &R) -> Result<Bytes, String> {
+        let raw = if self.json { Bytes::from(req.json()?) } else { req.protobuf() };
         if !self.gzip {
-            return Ok(raw.into());
+            return Ok(raw);
         }
         let mut gz = GzEncoder::new(Vec::with_capacity(raw.len() / 4), GzLevel::default());
         gz.write_all(&raw).map_err(|e| e.to_string())?;
         gz.finish().map(Bytes::from).map_err(|e| e.to_string())
     }
 
-    /// One POST.
-    pub(crate) async fn export(&self, body: Bytes) -> Result<ExportMetricsServiceResponse, AttemptError> {
+    /// One POST of a body from [`HttpTransport::encode`].
+    pub(crate) async fn export<R: WireRequest>(&self, body: Bytes) -> Result<R::Response, AttemptError> {
         let mut request = Request::post(self.uri.clone()).body(Full::new(body)).map_err(|e| AttemptError {
             kind: SendErrorKind::Encode,
             retry: Retry::No,
@@ -113,7 +112,7 @@ impl HttpTransport {
             .map(http_body_util::Collected::to_bytes)
             .unwrap_or_default();
         if status.is_success() {
-            return Ok(self.decode_response(&body));
+            return Ok(self.decode_response::<R>(&body));
         }
         let code = status.as_u16();
         Err(AttemptError {
@@ -124,12 +123,8 @@ impl HttpTransport {
     }
 
     /// The partial-success answer; an empty or undecodable body means full success.
-    fn decode_response(&self, body: &[u8]) -> ExportMetricsServiceResponse {
-        if self.json {
-            json::decode_response(body)
-        } else {
-            ExportMetricsServiceResponse::decode(body).unwrap_or_default()
-        }
+    fn decode_response<R: WireRequest>(&self, body: &[u8]) -> R::Response {
+        if self.json { R::json_response(body) } else { R::Response::decode(body).unwrap_or_default() }
     }
 
     /// The message of a `google.rpc.Status` error body, else its text.
@@ -154,7 +149,9 @@ mod tests {
     use std::{collections::HashMap, io::Read as _};
 
     use flate2::read::GzDecoder;
-    use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsPartialSuccess;
+    use opentelemetry_proto::tonic::collector::metrics::v1::{
+        ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+    };
 
     use super::*;
     use crate::export::otlp_wire::config::Signal;
@@ -192,15 +189,39 @@ mod tests {
         let partial = ExportMetricsServiceResponse {
             partial_success: Some(ExportMetricsPartialSuccess { rejected_data_points: 3, error_message: "dup".into() }),
         };
-        assert_eq!(proto.decode_response(&partial.encode_to_vec()), partial);
-        assert_eq!(proto.decode_response(b""), ExportMetricsServiceResponse::default());
+        type Metrics = ExportMetricsServiceRequest;
+        assert_eq!(proto.decode_response::<Metrics>(&partial.encode_to_vec()), partial);
+        assert_eq!(proto.decode_response::<Metrics>(b""), ExportMetricsServiceResponse::default());
         let status = tonic_types::Status { code: 3, message: "bad metric".into(), details: vec![] };
         assert_eq!(proto.error_message(&status.encode_to_vec()).as_deref(), Some("bad metric"));
 
         let json = transport(&[("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/json")]);
         let body = br#"{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"x"}}"#;
-        assert_eq!(json.decode_response(body).partial_success.unwrap().rejected_data_points, 2);
+        assert_eq!(json.decode_response::<Metrics>(body).partial_success.unwrap().rejected_data_points, 2);
         assert_eq!(json.error_message(br#"{"code":3,"message":"nope"}"#).as_deref(), Some("nope"));
         assert_eq!(json.error_message(b"plain\ntext").as_deref(), Some("plaintext"));
+    }
+
+    #[test]
+    fn logs_bodies_and_responses() {
+        use opentelemetry_proto::tonic::collector::logs::v1::{
+            ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+        };
+
+        use crate::export::otlp_wire::EncodedLogs;
+
+        let req = ExportLogsServiceRequest { resource_logs: vec![Default::default()] };
+        let logs = EncodedLogs(req.encode_to_vec().into());
+        let proto = transport(&[]);
+        assert_eq!(proto.encode(&logs).unwrap(), logs.0, "protobuf goes out as given");
+        let partial = ExportLogsServiceResponse {
+            partial_success: Some(ExportLogsPartialSuccess { rejected_log_records: 3, error_message: "x".into() }),
+        };
+        assert_eq!(proto.decode_response::<EncodedLogs>(&partial.encode_to_vec()), partial);
+
+        let json = transport(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+        assert_eq!(&json.encode(&logs).unwrap()[..], br#"{"resourceLogs":[{"schemaUrl":"","scopeLogs":[]}]}"#);
+        let body = br#"{"partialSuccess":{"rejectedLogRecords":3,"errorMessage":"x"}}"#;
+        assert_eq!(json.decode_response::<EncodedLogs>(body), partial);
     }
 }

@@ -6,9 +6,9 @@
 //! things are fixed up here: unset message/optional fields come out as
 //! `null` (`"resource": null`, `"max": null`), which not every receiver's
 //! parser takes for "absent", so nulls are dropped; and the response's
-//! `rejectedDataPoints` (int64) may arrive as a string or a number.
+//! rejected count (`rejectedDataPoints`, `rejectedLogRecords`: int64) may
+//! arrive as a string or a number.
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsPartialSuccess, ExportMetricsServiceResponse};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -30,23 +30,20 @@ fn drop_nulls(value: &mut Value) {
     }
 }
 
-/// The partial-success answer; anything unreadable counts as full success.
-pub(crate) fn decode_response(body: &[u8]) -> ExportMetricsServiceResponse {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return ExportMetricsServiceResponse::default();
-    };
-    let Some(partial) = value.get("partialSuccess").filter(|p| p.is_object()) else {
-        return ExportMetricsServiceResponse::default();
-    };
-    let rejected_data_points = match partial.get("rejectedDataPoints") {
+/// The `partialSuccess` of a response: the count under `count_key`
+/// (`rejectedDataPoints`, `rejectedLogRecords`; 0 when missing) and the
+/// message. `None` when there is none or the body is unreadable, which
+/// counts as full success.
+pub(crate) fn partial_success(body: &[u8], count_key: &str) -> Option<(i64, String)> {
+    let value = serde_json::from_slice::<Value>(body).ok()?;
+    let partial = value.get("partialSuccess").filter(|p| p.is_object())?;
+    let rejected = match partial.get(count_key) {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
         Some(Value::String(s)) => s.parse().unwrap_or(0),
         _ => 0,
     };
-    let error_message = partial.get("errorMessage").and_then(Value::as_str).unwrap_or_default().to_string();
-    ExportMetricsServiceResponse {
-        partial_success: Some(ExportMetricsPartialSuccess { rejected_data_points, error_message }),
-    }
+    let message = partial.get("errorMessage").and_then(Value::as_str).unwrap_or_default().to_string();
+    Some((rejected, message))
 }
 
 #[cfg(test)]
@@ -155,14 +152,13 @@ mod tests {
 
     #[test]
     fn responses_take_strings_or_numbers() {
-        let r = decode_response(br#"{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"x"}}"#);
-        assert_eq!(
-            r.partial_success.unwrap(),
-            ExportMetricsPartialSuccess { rejected_data_points: 2, error_message: "x".into() }
-        );
-        let r = decode_response(br#"{"partialSuccess":{"rejectedDataPoints":7}}"#);
-        assert_eq!(r.partial_success.unwrap().rejected_data_points, 7);
-        assert_eq!(decode_response(b"{}"), ExportMetricsServiceResponse::default());
-        assert_eq!(decode_response(b""), ExportMetricsServiceResponse::default());
+        let body = br#"{"partialSuccess":{"rejectedDataPoints":"2","errorMessage":"x"}}"#;
+        assert_eq!(partial_success(body, "rejectedDataPoints"), Some((2, "x".into())));
+        let body = br#"{"partialSuccess":{"rejectedLogRecords":7}}"#;
+        assert_eq!(partial_success(body, "rejectedLogRecords"), Some((7, String::new())));
+        assert_eq!(partial_success(body, "rejectedDataPoints"), Some((0, String::new())));
+        assert_eq!(partial_success(br#"{"partialSuccess":null}"#, "rejectedLogRecords"), None);
+        assert_eq!(partial_success(b"{}", "rejectedDataPoints"), None);
+        assert_eq!(partial_success(b"", "rejectedDataPoints"), None);
     }
 }

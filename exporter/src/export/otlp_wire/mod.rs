@@ -4,7 +4,17 @@
 //! API (its data types cannot be constructed and it has no observable
 //! histogram), so the metrics pipeline builds
 //! `ExportMetricsServiceRequest`s itself, one `ResourceMetrics` per
-//! container, and hands them to a [`WireSender`].
+//! container, and hands them to a [`WireSender`]. Logs can take the same
+//! road: an `ExportLogsServiceRequest` encoded as protobuf by its producer
+//! is an [`EncodedLogs`], sent by a `WireSender<EncodedLogs>`.
+//!
+//! # Requests
+//! A [`WireRequest`] is one signal's export request: its [`Signal`], gRPC
+//! method, protobuf and OTLP/JSON bodies, and how its response reports a
+//! partial success. The sender encodes a request once, whatever the
+//! transport and the number of attempts; gRPC sends those bytes through
+//! tonic's generic client with a pass-through codec, so an [`EncodedLogs`]
+//! is never decoded except for `http/json`.
 //!
 //! # Configuration
 //! [`WireConfig::resolve`] reads the standard `OTEL_EXPORTER_OTLP_*`
@@ -22,21 +32,23 @@
 //! RetryInfo) and HTTP 429/502/503/504 (honouring `Retry-After`), up to
 //! [`RetryPolicy::max_retries`] times with exponential backoff and jitter;
 //! the configured timeout bounds the whole call. A partial success is a
-//! [`SendOutcome`] with `rejected_data_points`; a failure is a
-//! [`SendError`] whose [`SendError::reason`] is a low-cardinality label for
-//! self-metrics.
+//! [`SendOutcome`] with the `rejected` items (data points or log records);
+//! a failure is a [`SendError`] whose [`SendError::reason`] is a
+//! low-cardinality label for self-metrics.
 //!
 //! # TLS
 //! `https` endpoints only. A CA file replaces the system roots; a client
 //! certificate and key enable mutual TLS. gRPC uses tonic's rustls, HTTP
 //! hyper-rustls, both with the ring provider passed explicitly.
 
+mod codec;
 mod config;
 mod error;
 mod grpc;
 mod headers;
 mod http;
 pub(crate) mod json;
+mod request;
 mod retry;
 mod sender;
 mod tls;
@@ -46,6 +58,7 @@ pub use config::{
     EnvPath, Protocol, Signal, TlsFiles, WireConfig,
 };
 pub use error::{BuildError, RejectStatus, SendError, SendErrorKind};
+pub use request::{EncodedLogs, WireRequest};
 pub use retry::RetryPolicy;
 pub use sender::{SendOutcome, WireSender};
 

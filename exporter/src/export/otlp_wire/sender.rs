@@ -1,16 +1,17 @@
-//! [`WireSender`]: sends a prebuilt `ExportMetricsServiceRequest` over the
+//! [`WireSender`]: sends a prebuilt request ([`WireRequest`]) over the
 //! configured transport, retrying retryable failures within the timeout.
 
-use std::time::Duration;
+use std::{marker::PhantomData, time::Duration};
 
-use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use tokio::time::Instant;
 
 use super::{
-    config::{Protocol, Signal, WireConfig},
+    config::{Protocol, WireConfig},
     error::{BuildError, SendError, SendErrorKind},
     grpc::GrpcTransport,
     http::HttpTransport,
+    request::WireRequest,
     retry::{AttemptError, Retry, RetryPolicy},
     tls::TlsMaterial,
 };
@@ -20,8 +21,9 @@ use super::{
 pub struct SendOutcome {
     /// Requests sent, the successful one included.
     pub attempts: u32,
-    /// Data points the collector reported as rejected (partial success).
-    pub rejected_data_points: i64,
+    /// Items (data points, log records) the collector reported as rejected
+    /// (partial success).
+    pub rejected: i64,
     /// The collector's partial-success message (a warning when nothing was
     /// rejected), if any.
     pub message: Option<String>,
@@ -31,7 +33,7 @@ impl SendOutcome {
     /// Whether the collector rejected part of the data.
     #[must_use]
     pub fn is_partial(&self) -> bool {
-        self.rejected_data_points > 0
+        self.rejected > 0
     }
 }
 
@@ -40,30 +42,35 @@ enum Transport {
     Http(Box<HttpTransport>),
 }
 
-/// An OTLP metrics sender for requests built outside the SDK.
+/// An OTLP sender of `R` requests built outside the SDK: metrics by
+/// default, or [`super::EncodedLogs`].
 ///
 /// Cheap to share behind an `Arc`; `send` takes `&self` and may run
 /// concurrently. The gRPC channel connects on first use and reconnects by
 /// itself; the HTTP client pools connections.
-pub struct WireSender {
+///
+/// In expressions the default does not apply: name the type where it is not
+/// inferred (`WireSender::<EncodedLogs>::new`, `let s: WireSender = ..`).
+pub struct WireSender<R: WireRequest = ExportMetricsServiceRequest> {
     transport: Transport,
     timeout: Duration,
     retry: RetryPolicy,
     endpoint: String,
+    request: PhantomData<fn(R)>,
 }
 
-impl WireSender {
+impl<R: WireRequest> WireSender<R> {
     /// Builds the sender; reads the TLS files named in `config`.
     ///
     /// # Errors
     /// [`BuildError`] when called outside a Tokio runtime, when `config` is
-    /// not the metrics configuration, or when TLS files, endpoint or headers
-    /// are unusable.
-    pub fn new(config: &WireConfig) -> Result<WireSender, BuildError> {
+    /// not the configuration of `R`'s signal, or when TLS files, endpoint or
+    /// headers are unusable.
+    pub fn new(config: &WireConfig) -> Result<WireSender<R>, BuildError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(BuildError::NoRuntime);
         }
-        if config.signal != Signal::Metrics {
+        if config.signal != R::SIGNAL {
             return Err(BuildError::WrongSignal(config.signal));
         }
         let tls = if config.is_tls() { TlsMaterial::load(&config.tls)? } else { TlsMaterial::none() };
@@ -76,12 +83,13 @@ impl WireSender {
             timeout: config.timeout,
             retry: RetryPolicy::default(),
             endpoint: config.endpoint.clone(),
+            request: PhantomData,
         })
     }
 
     /// Replaces the default [`RetryPolicy`].
     #[must_use]
-    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> WireSender {
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> WireSender<R> {
         self.retry = retry;
         self
     }
@@ -92,36 +100,43 @@ impl WireSender {
         &self.endpoint
     }
 
-    /// Sends one request. Retryable failures (connection errors, gRPC
-    /// UNAVAILABLE and the like, HTTP 429/502/503/504) are retried up to the
-    /// policy's limit with backoff or the server's delay; the whole call,
-    /// retries included, ends within the configured timeout.
+    /// The configured timeout, the bound of one [`WireSender::send`] with
+    /// its retries.
+    #[must_use]
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends one request, encoded once for all attempts. Retryable failures
+    /// (connection errors, gRPC UNAVAILABLE and the like, HTTP
+    /// 429/502/503/504) are retried up to the policy's limit with backoff or
+    /// the server's delay; the whole call, retries included, ends within the
+    /// configured timeout.
     ///
     /// # Errors
     /// [`SendError`] with the last attempt's failure.
-    pub async fn send(&self, req: ExportMetricsServiceRequest) -> Result<SendOutcome, SendError> {
+    pub async fn send(&self, req: R) -> Result<SendOutcome, SendError> {
         let deadline = Instant::now() + self.timeout;
         let body = match &self.transport {
-            Transport::Http(http) => Some(http.encode(&req).map_err(|detail| SendError {
-                kind: SendErrorKind::Encode,
-                attempts: 0,
-                detail,
-            })?),
-            Transport::Grpc(_) => None,
+            Transport::Http(http) => {
+                http.encode(&req).map_err(|detail| SendError { kind: SendErrorKind::Encode, attempts: 0, detail })?
+            }
+            Transport::Grpc(_) => req.protobuf(),
         };
+        // Only the body is needed from here on (a metrics request is large).
+        drop(req);
         let mut attempts = 0;
         loop {
             attempts += 1;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let attempt = async {
-                match (&self.transport, &body) {
-                    (Transport::Grpc(grpc), _) => grpc.export(req.clone(), remaining).await,
-                    (Transport::Http(http), Some(body)) => http.export(body.clone()).await,
-                    (Transport::Http(_), None) => unreachable_body(),
+                match &self.transport {
+                    Transport::Grpc(grpc) => grpc.export::<R>(body.clone(), remaining).await,
+                    Transport::Http(http) => http.export::<R>(body.clone()).await,
                 }
             };
             let error = match tokio::time::timeout(remaining, attempt).await {
-                Ok(Ok(response)) => return Ok(outcome(attempts, response)),
+                Ok(Ok(response)) => return Ok(outcome::<R>(attempts, &response)),
                 Ok(Err(error)) => error,
                 Err(_) => {
                     return Err(SendError {
@@ -151,20 +166,11 @@ impl WireSender {
     }
 }
 
-/// The HTTP body is always encoded before the loop; kept as an error rather
-/// than a panic.
-fn unreachable_body() -> Result<ExportMetricsServiceResponse, AttemptError> {
-    Err(AttemptError { kind: SendErrorKind::Encode, retry: Retry::No, detail: "request body missing".into() })
-}
-
 fn finish(error: AttemptError, attempts: u32) -> SendError {
     SendError { kind: error.kind, attempts, detail: error.detail }
 }
 
-fn outcome(attempts: u32, response: ExportMetricsServiceResponse) -> SendOutcome {
-    let (rejected_data_points, message) = match response.partial_success {
-        Some(p) => (p.rejected_data_points, Some(p.error_message).filter(|m| !m.is_empty())),
-        None => (0, None),
-    };
-    SendOutcome { attempts, rejected_data_points, message }
+fn outcome<R: WireRequest>(attempts: u32, response: &R::Response) -> SendOutcome {
+    let (rejected, message) = R::rejected(response);
+    SendOutcome { attempts, rejected, message }
 }

@@ -1,0 +1,252 @@
+//! [`Batcher`]: the export batch being filled, one encoded buffer per
+//! Resource (the host's, and one per container with its `container.*` and
+//! `k8s.*` attributes), framed into one `ExportLogsServiceRequest` when it
+//! is full or old enough.
+//!
+//! A record is encoded into its resource's buffer as it arrives, so a batch
+//! costs no per-record allocation. Resources are encoded once per container
+//! and cached; a container whose attributes change (pod metadata arriving
+//! later) is re-encoded.
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
+
+use bytes::Bytes;
+use opentelemetry::KeyValue;
+
+use super::encode::{self, ResourceRecords};
+use crate::{enrich::ContainerIdentity, signals::LogEvent};
+
+/// Containers whose encoded Resource is kept; past it the cache restarts.
+const RESOURCE_CACHE: usize = 4096;
+
+/// An encoded `Resource`.
+#[derive(Debug)]
+struct EncodedResource {
+    bytes: Vec<u8>,
+    schema_url: String,
+}
+
+/// One resource's records in the open batch.
+struct Part {
+    resource: Arc<EncodedResource>,
+    records: Vec<u8>,
+}
+
+/// A framed request ready to send.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// An `ExportLogsServiceRequest` in protobuf.
+    pub body: Bytes,
+    /// Log records in it.
+    pub records: u64,
+}
+
+/// The open batch and the resource cache.
+pub struct Batcher {
+    scope: &'static str,
+    max_records: usize,
+    host: Arc<EncodedResource>,
+    /// The agent's resource attributes, which container resources extend.
+    base: Vec<KeyValue>,
+    containers: HashMap<String, (Arc<ContainerIdentity>, Arc<EncodedResource>)>,
+    parts: Vec<Part>,
+    records: usize,
+    bytes: usize,
+    oldest: Option<Instant>,
+}
+
+impl Batcher {
+    /// A batcher for records of instrumentation scope `scope`, closing a
+    /// batch at `max_records`; `base` is the host Resource.
+    #[must_use]
+    pub fn new(scope: &'static str, base: Vec<KeyValue>, schema_url: Option<&str>, max_records: usize) -> Self {
+        let host = EncodedResource { bytes: encode::resource(&base), schema_url: schema_url.unwrap_or("").to_owned() };
+        Self {
+            scope,
+            max_records: max_records.max(1),
+            host: Arc::new(host),
+            base,
+            containers: HashMap::new(),
+            parts: Vec::new(),
+            records: 0,
+            bytes: 0,
+            oldest: None,
+        }
+    }
+
+    /// Records in the open batch.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.records
+    }
+
+    /// Whether the open batch is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.records == 0
+    }
+
+    /// The encoded Resource of `container` (the host's for `None`).
+    fn resource_of(&mut self, container: Option<&Arc<ContainerIdentity>>) -> Arc<EncodedResource> {
+        let Some(c) = container else { return Arc::clone(&self.host) };
+        if let Some((known, encoded)) = self.containers.get_mut(&c.id) {
+            if Arc::ptr_eq(known, c) {
+                return Arc::clone(encoded);
+            }
+            if known.resource == c.resource {
+                *known = Arc::clone(c);
+                return Arc::clone(encoded);
+            }
+        }
+        if self.containers.len() >= RESOURCE_CACHE {
+            self.containers.clear();
+        }
+        let mut attributes = self.base.clone();
+        attributes.extend(c.resource.iter().cloned());
+        let encoded = Arc::new(EncodedResource { bytes: encode::resource(&attributes), schema_url: String::new() });
+        self.containers.insert(c.id.clone(), (Arc::clone(c), Arc::clone(&encoded)));
+        encoded
+    }
+
+    /// Encodes `event` into the open batch; returns the batch when this
+    /// record filled it.
+    pub fn push(&mut self, event: &LogEvent, now: Instant, observed: SystemTime) -> Option<Batch> {
+        let resource = self.resource_of(event.container.as_ref());
+        let part = match self.parts.iter().position(|p| Arc::ptr_eq(&p.resource, &resource)) {
+            Some(i) => &mut self.parts[i],
+            None => {
+                self.parts.push(Part { resource, records: Vec::with_capacity(4096) });
+                let last = self.parts.len() - 1;
+                &mut self.parts[last]
+            }
+        };
+        let before = part.records.len();
+        encode::record(&mut part.records, event, observed);
+        self.bytes += part.records.len() - before;
+        self.records += 1;
+        self.oldest.get_or_insert(now);
+        (self.records >= self.max_records).then(|| self.take()).flatten()
+    }
+
+    /// Whether the open batch holds a record older than `delay`.
+    #[must_use]
+    pub fn due(&self, now: Instant, delay: Duration) -> bool {
+        self.oldest.is_some_and(|t| now.saturating_duration_since(t) >= delay)
+    }
+
+    /// Frames the open batch as a request, leaving an empty one; `None`
+    /// when there is nothing to send.
+    pub fn take(&mut self) -> Option<Batch> {
+        if self.records == 0 {
+            return None;
+        }
+        let mut body = Vec::with_capacity(self.bytes + self.parts.len() * 64 + 64 * self.base.len());
+        for part in &self.parts {
+            let framed = ResourceRecords {
+                resource: &part.resource.bytes,
+                schema_url: &part.resource.schema_url,
+                records: &part.records,
+            };
+            encode::resource_logs(&mut body, self.scope, &framed);
+        }
+        let batch = Batch { body: body.into(), records: self.records as u64 };
+        self.parts.clear();
+        self.records = 0;
+        self.bytes = 0;
+        self.oldest = None;
+        Some(batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::logs::{AnyValue, Severity};
+    use opentelemetry_proto::tonic::{collector::logs::v1::ExportLogsServiceRequest, common::v1::any_value::Value};
+    use prost::Message as _;
+
+    use super::*;
+
+    fn event(container: Option<Arc<ContainerIdentity>>, n: i64) -> LogEvent {
+        LogEvent {
+            time: SystemTime::UNIX_EPOCH,
+            event_name: "sysotel.process.exec",
+            severity: Severity::Info,
+            attributes: vec![(opentelemetry::Key::from_static_str("n"), AnyValue::Int(n))],
+            container,
+            trace: None,
+            body: None,
+        }
+    }
+
+    fn container(id: &str, pod: &str) -> Arc<ContainerIdentity> {
+        Arc::new(ContainerIdentity {
+            id: id.into(),
+            pod_uid: None,
+            resource: vec![KeyValue::new("container.id", id.to_owned()), KeyValue::new("k8s.pod.name", pod.to_owned())],
+        })
+    }
+
+    fn decode(batch: &Batch) -> ExportLogsServiceRequest {
+        ExportLogsServiceRequest::decode(batch.body.clone()).expect("batch decodes")
+    }
+
+    fn resource_value(req: &ExportLogsServiceRequest, i: usize, key: &str) -> Option<Value> {
+        let attrs = &req.resource_logs[i].resource.as_ref()?.attributes;
+        attrs.iter().find(|kv| kv.key == key)?.value.as_ref()?.value.clone()
+    }
+
+    #[test]
+    fn groups_records_by_resource_and_closes_when_full() {
+        let base = vec![KeyValue::new("host.name", "node")];
+        let mut b = Batcher::new("sysotel", base, None, 4);
+        let now = Instant::now();
+        let a = container("a", "pod-a");
+        assert!(b.push(&event(None, 1), now, SystemTime::UNIX_EPOCH).is_none());
+        assert!(b.push(&event(Some(Arc::clone(&a)), 2), now, SystemTime::UNIX_EPOCH).is_none());
+        assert!(b.push(&event(None, 3), now, SystemTime::UNIX_EPOCH).is_none());
+        let full = b.push(&event(Some(a), 4), now, SystemTime::UNIX_EPOCH).expect("the fourth record fills it");
+        assert_eq!((full.records, b.len()), (4, 0));
+        let req = decode(&full);
+        assert_eq!(req.resource_logs.len(), 2);
+        let counts: Vec<usize> = req.resource_logs.iter().map(|r| r.scope_logs[0].log_records.len()).collect();
+        assert_eq!(counts, [2, 2]);
+        assert_eq!(resource_value(&req, 0, "container.id"), None);
+        assert_eq!(resource_value(&req, 1, "container.id"), Some(Value::StringValue("a".into())));
+        assert_eq!(resource_value(&req, 1, "host.name"), Some(Value::StringValue("node".into())));
+        assert!(b.take().is_none(), "nothing left after a full batch");
+    }
+
+    #[test]
+    fn changed_container_attributes_get_a_fresh_resource() {
+        let mut b = Batcher::new("sysotel", vec![], None, 100);
+        let now = Instant::now();
+        b.push(&event(Some(container("a", "old")), 1), now, SystemTime::UNIX_EPOCH);
+        // The same attributes in a new identity object: same resource.
+        b.push(&event(Some(container("a", "old")), 2), now, SystemTime::UNIX_EPOCH);
+        b.push(&event(Some(container("a", "new")), 3), now, SystemTime::UNIX_EPOCH);
+        let req = decode(&b.take().expect("records"));
+        assert_eq!(req.resource_logs.len(), 2);
+        assert_eq!(resource_value(&req, 0, "k8s.pod.name"), Some(Value::StringValue("old".into())));
+        assert_eq!(req.resource_logs[0].scope_logs[0].log_records.len(), 2);
+        assert_eq!(resource_value(&req, 1, "k8s.pod.name"), Some(Value::StringValue("new".into())));
+    }
+
+    #[test]
+    fn due_after_the_delay_from_the_oldest_record() {
+        let mut b = Batcher::new("sysotel", vec![], Some("https://opentelemetry.io/schemas/1.38.0"), 100);
+        let t0 = Instant::now();
+        assert!(!b.due(t0 + Duration::from_secs(60), Duration::from_millis(200)), "an empty batch is never due");
+        b.push(&event(None, 1), t0, SystemTime::UNIX_EPOCH);
+        b.push(&event(None, 2), t0 + Duration::from_millis(150), SystemTime::UNIX_EPOCH);
+        assert!(!b.due(t0 + Duration::from_millis(199), Duration::from_millis(200)));
+        assert!(b.due(t0 + Duration::from_millis(200), Duration::from_millis(200)));
+        let req = decode(&b.take().expect("records"));
+        assert_eq!(req.resource_logs[0].schema_url, "https://opentelemetry.io/schemas/1.38.0");
+        assert_eq!(req.resource_logs[0].scope_logs[0].scope.as_ref().map(|s| s.name.as_str()), Some("sysotel"));
+        assert!(!b.due(t0 + Duration::from_secs(60), Duration::from_millis(200)), "taking resets the age");
+    }
+}
