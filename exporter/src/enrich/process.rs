@@ -23,6 +23,13 @@ pub struct ProcessContext {
 /// Merges `header` with the table entry `info`, if any.
 #[must_use]
 pub fn process_context(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
+    ProcessContext { args: info.map(|i| i.args.clone()).unwrap_or_default(), ..process_identity(header, info) }
+}
+
+/// [`process_context`] without the command line (`args` left empty), for
+/// records that do not carry it: a security event then copies no argv.
+#[must_use]
+pub fn process_identity(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
     ProcessContext {
         pid: header.pid,
         tid: header.tid,
@@ -34,7 +41,7 @@ pub fn process_context(header: &Header, info: Option<&ProcessInfo>) -> ProcessCo
         cgroup_id: header.cgroup_id,
         comm: header.comm.clone(),
         exe: info.and_then(|i| i.exe.clone()),
-        args: info.map(|i| i.args.clone()).unwrap_or_default(),
+        args: Vec::new(),
     }
 }
 

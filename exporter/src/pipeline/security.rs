@@ -8,7 +8,7 @@ use sysotel_rules::Ruleset;
 use crate::{
     decode::SecurityEvent,
     detect::{RuleView, Subject, finding_log},
-    enrich::{ContainerIdentity, ProcessContext, process_context},
+    enrich::{ContainerIdentity, ProcessContext, process_identity},
     process::ProcessInfo,
     security::{SecurityRecord, binds::Binds, catalog, resolve::ProcFs},
     signals::{LogEvent, security::security_log},
@@ -85,7 +85,8 @@ pub(super) fn handle_security(
     // Neither step above touches the process table, so the entry is
     // borrowed from here on rather than copied.
     let info = enricher.table.get(pid);
-    let ctx = process_context(header, info);
+    // Rules read the command line from the table entry (`info`).
+    let ctx = process_identity(header, info);
     let time = clock.to_system_time(header.ktime_ns);
     let mut log = security_log(&rec, &ctx, container.clone(), time);
     log.trace = enricher.spans.current(pid);

@@ -36,6 +36,11 @@ fn s(v: impl Into<String>) -> AnyValue {
     AnyValue::String(v.into().into())
 }
 
+/// A static string value: no allocation.
+fn st(v: &'static str) -> AnyValue {
+    AnyValue::String(opentelemetry::StringValue::from(v))
+}
+
 fn key(k: &'static str) -> Key {
     Key::from_static_str(k)
 }
@@ -49,7 +54,7 @@ pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<At
     if let Some(exe) = &ctx.exe {
         a.push((key(attr::PROCESS_EXECUTABLE_PATH), s(escape_bytes(exe).into_owned())));
     }
-    a.push((key(attr::SYSCALL_NAME), s(rec.def.name)));
+    a.push((key(attr::SYSCALL_NAME), st(rec.def.name)));
     a.push((key(attr::SYSCALL_RETURN), AnyValue::Int(rec.event.ret)));
     if rec.event.failed() {
         a.push((key(attr::ERROR_TYPE), s(errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)))));
@@ -91,11 +96,11 @@ pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<At
             SockAddr::Inet { ip, port } => {
                 a.push((key(addr_key), s(ip.to_string())));
                 a.push((key(port_key), AnyValue::Int(i64::from(*port))));
-                a.push((key(attr::NETWORK_TYPE), s(if ip.is_ipv4() { "ipv4" } else { "ipv6" })));
+                a.push((key(attr::NETWORK_TYPE), st(if ip.is_ipv4() { "ipv4" } else { "ipv6" })));
             }
             SockAddr::Unix(path) => {
                 a.push((key(addr_key), s(path.clone())));
-                a.push((key(attr::NETWORK_TRANSPORT), s("unix")));
+                a.push((key(attr::NETWORK_TRANSPORT), st("unix")));
             }
             SockAddr::Other { .. } => {}
         }
@@ -106,7 +111,9 @@ pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<At
 /// A one-line summary: `openat /etc/shadow O_RDONLY = 3`.
 #[must_use]
 pub fn summary(rec: &SecurityRecord) -> String {
-    let mut line = rec.def.name.to_string();
+    use std::fmt::Write as _;
+    let mut line = String::with_capacity(64);
+    line.push_str(rec.def.name);
     if let Some(f) = &rec.file {
         line.push(' ');
         line.push_str(f);
@@ -120,12 +127,12 @@ pub fn summary(rec: &SecurityRecord) -> String {
         if is_path && (rec.file.is_some() || rec.target.is_some()) {
             continue;
         }
-        line.push_str(&format!(" {n}={v}"));
+        let _ = write!(line, " {n}={v}");
     }
     if rec.event.failed() {
-        line.push_str(&format!(" = {}", errno_name(u32::try_from(-rec.event.ret).unwrap_or(0))));
+        let _ = write!(line, " = {}", errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)));
     } else {
-        line.push_str(&format!(" = {}", rec.event.ret));
+        let _ = write!(line, " = {}", rec.event.ret);
     }
     line
 }

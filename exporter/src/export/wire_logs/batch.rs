@@ -57,7 +57,14 @@ pub struct Batcher {
     records: usize,
     bytes: usize,
     oldest: Option<Instant>,
+    /// Capacity for a new part's buffer: the last batch's size, so a busy
+    /// stream fills its buffer without regrowing it.
+    capacity_hint: usize,
 }
+
+/// Bounds of [`Batcher::capacity_hint`].
+const MIN_PART_CAPACITY: usize = 4096;
+const MAX_PART_CAPACITY: usize = 8 << 20;
 
 impl Batcher {
     /// A batcher for records of instrumentation scope `scope`, closing a
@@ -75,6 +82,7 @@ impl Batcher {
             records: 0,
             bytes: 0,
             oldest: None,
+            capacity_hint: MIN_PART_CAPACITY,
         }
     }
 
@@ -119,7 +127,9 @@ impl Batcher {
         let part = match self.parts.iter().position(|p| Arc::ptr_eq(&p.resource, &resource)) {
             Some(i) => &mut self.parts[i],
             None => {
-                self.parts.push(Part { resource, records: Vec::with_capacity(4096) });
+                let records =
+                    Vec::with_capacity(if self.parts.is_empty() { self.capacity_hint } else { MIN_PART_CAPACITY });
+                self.parts.push(Part { resource, records });
                 let last = self.parts.len() - 1;
                 &mut self.parts[last]
             }
@@ -154,6 +164,7 @@ impl Batcher {
             encode::resource_logs(&mut body, self.scope, &framed);
         }
         let batch = Batch { body: body.into(), records: self.records as u64 };
+        self.capacity_hint = (self.bytes + self.bytes / 8).clamp(MIN_PART_CAPACITY, MAX_PART_CAPACITY);
         self.parts.clear();
         self.records = 0;
         self.bytes = 0;

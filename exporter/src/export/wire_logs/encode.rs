@@ -12,8 +12,9 @@
 //! compare them field by field): time, observed time, severity number,
 //! event name, body, attributes, trace and span ids, and flags (the
 //! sampled bit when a trace context is set). Varints are minimal: a nested
-//! message's length is written after the message, moving it when the
-//! length takes more than one byte.
+//! message's length is written after the message, into room left for it
+//! (one byte, two for a record), moving the message when the length needs
+//! another width.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -63,18 +64,27 @@ fn nanos(time: SystemTime) -> u64 {
 /// A length-delimited field whose content `body` writes; its length is
 /// filled in afterwards.
 fn nested(buf: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
+    nested_sized(buf, field, 1, body);
+}
+
+/// [`nested`] with room for a `width`-byte length left before the content,
+/// so content of about the expected size is never moved: a record (a few
+/// hundred bytes to a few kB) takes 2, an attribute 1.
+fn nested_sized(buf: &mut Vec<u8>, field: u32, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
     encode_key(field, WireType::LengthDelimited, buf);
     let at = buf.len();
-    buf.push(0);
+    buf.resize(at + width, 0);
     body(buf);
-    let len = buf.len() - at - 1;
-    let width = encoded_len_varint(len as u64);
-    if width > 1 {
-        // Make room for the longer length: shift the content right.
-        buf.resize(buf.len() + width - 1, 0);
-        buf.copy_within(at + 1..at + 1 + len, at + width);
+    let len = buf.len() - at - width;
+    let needed = encoded_len_varint(len as u64);
+    if needed > width {
+        buf.resize(buf.len() + needed - width, 0);
+        buf.copy_within(at + width..at + width + len, at + needed);
+    } else if needed < width {
+        buf.copy_within(at + width..at + width + len, at + needed);
+        buf.truncate(at + needed + len);
     }
-    let mut slot = &mut buf[at..at + width];
+    let mut slot = &mut buf[at..at + needed];
     encode_varint(len as u64, &mut slot);
 }
 
@@ -180,7 +190,7 @@ pub fn resource(attributes: &[KeyValue]) -> Vec<u8> {
 
 /// Appends `event` to `buf` as one `ScopeLogs.log_records` field.
 pub fn record(buf: &mut Vec<u8>, event: &LogEvent, observed: SystemTime) {
-    nested(buf, SCOPE_LOGS_LOG_RECORDS, |buf| {
+    nested_sized(buf, SCOPE_LOGS_LOG_RECORDS, 2, |buf| {
         fixed64_field(buf, RECORD_TIME, nanos(event.time));
         fixed64_field(buf, RECORD_OBSERVED_TIME, nanos(observed));
         varint_field(buf, RECORD_SEVERITY_NUMBER, event.severity as u64);
