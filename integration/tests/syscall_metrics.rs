@@ -1,7 +1,8 @@
 //! Syscall metrics end to end: a program that makes an exact number of
 //! `getppid` calls, on the host and inside a podman container, and the
 //! cumulative `sysotel.syscalls` / `sysotel.syscall.duration` points that
-//! arrive at the collector under the right Resource.
+//! arrive at the collector under the right Resource, also from a
+//! metrics-only agent.
 
 use std::{process::Command, time::Duration};
 
@@ -99,4 +100,35 @@ fn getppid_counts_arrive_per_container_and_host() {
         points.iter().any(|p| p.name == "sysotel.agent.drops" && p.attributes.str("sysotel.drop.reason") == Some("ringbuf_full")),
         "drop reasons are always reported"
     );
+}
+
+#[test]
+fn metrics_only_still_names_short_lived_containers() {
+    if !require_integration() {
+        return;
+    }
+    let bin = getppid_loop().expect("building the getppid loop");
+    podman::ensure_image().expect("building the busybox test image");
+    let receiver = Receiver::start().expect("starting the OTLP receiver");
+    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
+    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
+    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
+    let _agent = Agent::start(env);
+
+    // A container that lives a few milliseconds: its cgroup is gone before
+    // any scan of the cgroup tree, so only the exec event names it.
+    let dir = bin.parent().expect("loop dir").display().to_string();
+    let id = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()])
+        .expect("running the loop in a container");
+    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
+    let got = poll_until(Duration::from_secs(20), || {
+        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
+    });
+    let (calls, hist_count) = got.unwrap_or_else(|| {
+        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(&receiver, &in_container))
+    });
+    assert!((CALLS as i64..=CALLS as i64 + 10).contains(&calls), "container {id}: {calls} calls for {CALLS}");
+    assert_eq!(hist_count, calls as u64);
+    assert!(receiver.log_entries().is_empty(), "logs are off, yet records arrived");
 }
