@@ -37,12 +37,12 @@ impl<T> TaskStorage<T> {
         }
     }
 
-    /// The current task's value, created zeroed on first use; `None` when
-    /// the kernel cannot allocate it.
+    /// `task`'s value, created zeroed on first use; `None` when the kernel
+    /// cannot allocate it. `task` must be a trusted task pointer (a
+    /// `tp_btf` argument).
     #[inline(always)]
-    pub fn current_or_create(&self) -> Option<*mut T> {
+    pub fn of_task_or_create(&self, task: *mut core::ffi::c_void) -> Option<*mut T> {
         let map = ptr::from_ref(self).cast_mut().cast();
-        let task = unsafe { bpf_get_current_task_btf() };
         let p =
             unsafe { bpf_task_storage_get(map, task.cast(), ptr::null_mut(), BPF_LOCAL_STORAGE_GET_F_CREATE.into()) };
         if p.is_null() { None } else { Some(p.cast()) }

@@ -138,15 +138,18 @@ pub struct ConnBytes {
 const _: () = assert!(size_of::<ConnKey>() == 8);
 const _: () = assert!(size_of::<ConnBytes>() == 16);
 
-/// Value of the per-thread `INFLIGHT` map: when the current syscall began.
+/// A syscall in flight: when it began. Kept per CPU (`INFLIGHT_CPU`) while
+/// the thread stays on the CPU, and in the thread's own storage
+/// (`INFLIGHT`) once it leaves it mid-call.
 #[repr(C)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Inflight {
     /// `bpf_ktime_get_boot_ns()` at `sys_enter`; 0 when no syscall is in flight.
     pub start_ns: u64,
     pub nr: u32,
-    /// Reserved, zero.
-    pub reserved: u32,
+    /// In the per-CPU slot: the thread whose call it is (0: none). Zero in
+    /// task storage.
+    pub tid: u32,
 }
 
 /// Bucket index of a duration.

@@ -33,7 +33,7 @@ impl Floor {
         }
         let mut ebpf = EbpfLoader::new().allow_unsupported_maps().load(OBJECT)?;
         for spec in PROGRAMS {
-            attach(&mut ebpf, spec)?;
+            attach(&mut ebpf, spec, None)?;
         }
         let map = ebpf.take_map("FLOOR_COUNTS").ok_or(LoadError::MissingMap("FLOOR_COUNTS"))?;
         let counts = PerCpuArray::try_from(map).map_err(|source| LoadError::Map { map: "FLOOR_COUNTS", source })?;

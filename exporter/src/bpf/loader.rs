@@ -10,7 +10,7 @@ use aya::{
         Array, HashMap, MapData, PerCpuArray, PerCpuHashMap, RingBuf,
         lpm_trie::{Key, LpmTrie},
     },
-    programs::{RawTracePoint, TracePoint},
+    programs::{BtfTracePoint, RawTracePoint, TracePoint},
 };
 use exporter_common::{
     config::{AGENT_SLOW_SPECS, AGENT_SYSCALL_METRICS, AgentConfig},
@@ -41,6 +41,8 @@ pub enum LoadError {
     Program { program: &'static str, source: aya::programs::ProgramError },
     #[error("map {map}: {source}")]
     Map { map: &'static str, source: aya::maps::MapError },
+    #[error("program {0} needs the kernel's BTF (/sys/kernel/btf/vmlinux), which could not be read")]
+    NoBtf(&'static str),
 }
 
 /// Where a program is attached.
@@ -50,6 +52,9 @@ pub enum Hook {
     TracePoint { category: &'static str, name: &'static str },
     /// A raw tracepoint.
     Raw { name: &'static str },
+    /// A BTF-typed raw tracepoint (`tp_btf`): arguments are typed kernel
+    /// pointers, which helpers such as task storage accept.
+    Btf { name: &'static str },
 }
 
 /// What a program is for; groups can be switched off.
@@ -71,7 +76,7 @@ pub struct Attached {
 }
 
 /// Every program of the object and where it goes.
-pub const PROGRAMS: [Attached; 5] = [
+pub const PROGRAMS: [Attached; 6] = [
     Attached {
         program: "sched_process_exec",
         hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" },
@@ -79,6 +84,8 @@ pub const PROGRAMS: [Attached; 5] = [
     },
     Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" }, group: Group::Process },
     Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" }, group: Group::Process },
+    // Before sys_enter: a call that leaves its CPU must always find it.
+    Attached { program: "sched_switch", hook: Hook::Btf { name: "sched_switch" }, group: Group::SyscallMetrics },
     Attached { program: "sys_enter", hook: Hook::Raw { name: "sys_enter" }, group: Group::SyscallMetrics },
     Attached { program: "sys_exit", hook: Hook::Raw { name: "sys_exit" }, group: Group::SyscallMetrics },
 ];
@@ -160,7 +167,7 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
         if spec.group == Group::SyscallMetrics && !syscall_programs {
             continue;
         }
-        attach(&mut ebpf, spec)?;
+        attach(&mut ebpf, spec, btf.as_ref())?;
         attached.push(spec);
     }
     let events = ebpf.take_map("EVENTS").ok_or(LoadError::MissingMap("EVENTS"))?;
@@ -184,8 +191,9 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
     Ok(Loaded { ebpf, attached, events, stats: KernelStats::new(stats), syscalls })
 }
 
-/// Loads the program `spec` names and attaches it to its hook.
-pub(super) fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {
+/// Loads the program `spec` names and attaches it to its hook (`btf` is
+/// needed for [`Hook::Btf`] only).
+pub(super) fn attach(ebpf: &mut Ebpf, spec: Attached, btf: Option<&Btf>) -> Result<(), LoadError> {
     let name = spec.program;
     let err = |source| LoadError::Program { program: name, source };
     let program = ebpf.program_mut(name).ok_or(LoadError::MissingProgram(name))?;
@@ -199,6 +207,12 @@ pub(super) fn attach(ebpf: &mut Ebpf, spec: Attached) -> Result<(), LoadError> {
             let p: &mut RawTracePoint = program.try_into().map_err(err)?;
             p.load().map_err(err)?;
             p.attach(tp).map_err(err)?;
+        }
+        Hook::Btf { name: tp } => {
+            let btf = btf.ok_or(LoadError::NoBtf(name))?;
+            let p: &mut BtfTracePoint = program.try_into().map_err(err)?;
+            p.load(tp, btf).map_err(err)?;
+            p.attach().map_err(err)?;
         }
     }
     Ok(())
