@@ -5,20 +5,18 @@
 
 mod common;
 
-use common::pki::Pki;
+use common::{
+    grpc::Scripted,
+    http::{Reply, http_collector, ok, status},
+    pki::Pki,
+};
 use std::{
-    collections::{HashMap, VecDeque},
-    io::Read as _,
+    collections::HashMap,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use bytes::Bytes;
-use flate2::read::GzDecoder;
-use http_body_util::{BodyExt as _, Full};
-use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
-use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::{
     collector::metrics::v1::{
         ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
@@ -119,13 +117,7 @@ async fn black_hole() -> SocketAddr {
 
 // ---------------------------------------------------------------- gRPC collector
 
-#[derive(Default)]
-struct GrpcCollector {
-    /// (metadata as lowercase name -> value, request)
-    received: Mutex<Vec<(HashMap<String, String>, ExportMetricsServiceRequest)>>,
-    /// Answers in order; when empty, OK without partial success.
-    script: Mutex<VecDeque<Result<ExportMetricsServiceResponse, Status>>>,
-}
+type GrpcCollector = Scripted<ExportMetricsServiceRequest, ExportMetricsServiceResponse>;
 
 #[tonic::async_trait]
 impl MetricsService for GrpcCollector {
@@ -133,16 +125,7 @@ impl MetricsService for GrpcCollector {
         &self,
         request: tonic::Request<ExportMetricsServiceRequest>,
     ) -> Result<tonic::Response<ExportMetricsServiceResponse>, Status> {
-        let metadata = request
-            .metadata()
-            .clone()
-            .into_headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        self.received.lock().unwrap().push((metadata, request.into_inner()));
-        let next = self.script.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Ok(ExportMetricsServiceResponse::default())).map(tonic::Response::new)
+        self.answer(request)
     }
 }
 
@@ -150,7 +133,7 @@ async fn grpc_collector(
     script: Vec<Result<ExportMetricsServiceResponse, Status>>,
     tls: Option<ServerTlsConfig>,
 ) -> (SocketAddr, Arc<GrpcCollector>) {
-    let collector = Arc::new(GrpcCollector { script: Mutex::new(script.into()), ..Default::default() });
+    let collector = Arc::new(GrpcCollector::new(script));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let service = MetricsServiceServer::from_arc(Arc::clone(&collector)).accept_compressed(CompressionEncoding::Gzip);
@@ -160,98 +143,6 @@ async fn grpc_collector(
     }
     let router = builder.add_service(service);
     tokio::spawn(router.serve_with_incoming(TcpIncoming::from(listener)));
-    (addr, collector)
-}
-
-// ---------------------------------------------------------------- HTTP collector
-
-struct Recorded {
-    path: String,
-    headers: HashMap<String, String>,
-    /// Body after undoing `content-encoding: gzip`.
-    body: Vec<u8>,
-}
-
-#[derive(Clone)]
-enum Reply {
-    Status { code: u16, retry_after: Option<&'static str>, body: Vec<u8> },
-    Hang,
-}
-
-fn ok() -> Reply {
-    Reply::Status { code: 200, retry_after: None, body: Vec::new() }
-}
-
-fn status(code: u16) -> Reply {
-    Reply::Status { code, retry_after: None, body: Vec::new() }
-}
-
-#[derive(Default)]
-struct HttpCollector {
-    received: Mutex<Vec<Recorded>>,
-    script: Mutex<VecDeque<Reply>>,
-}
-
-impl HttpCollector {
-    async fn handle(&self, req: Request<Incoming>) -> Reply {
-        let path = req.uri().path().to_string();
-        let headers: HashMap<String, String> =
-            req.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-        let raw = req.into_body().collect().await.map(|c| c.to_bytes().to_vec()).unwrap_or_default();
-        let body = if headers.get("content-encoding").map(String::as_str) == Some("gzip") {
-            let mut out = Vec::new();
-            GzDecoder::new(&raw[..]).read_to_end(&mut out).expect("valid gzip");
-            out
-        } else {
-            raw
-        };
-        self.received.lock().unwrap().push(Recorded { path, headers, body });
-        self.script.lock().unwrap().pop_front().unwrap_or_else(ok)
-    }
-}
-
-/// Serves HTTP/1 on `listener`; `tls` wraps each connection first.
-async fn http_collector(
-    script: Vec<Reply>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) -> (SocketAddr, Arc<HttpCollector>) {
-    let collector = Arc::new(HttpCollector { script: Mutex::new(script.into()), ..Default::default() });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shared = Arc::clone(&collector);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let collector = Arc::clone(&shared);
-            let tls = tls.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let collector = Arc::clone(&collector);
-                    async move {
-                        match collector.handle(req).await {
-                            Reply::Hang => std::future::pending().await,
-                            Reply::Status { code, retry_after, body } => {
-                                let mut resp = Response::builder().status(code);
-                                if let Some(after) = retry_after {
-                                    resp = resp.header("retry-after", after);
-                                }
-                                resp.body(Full::new(Bytes::from(body)))
-                            }
-                        }
-                    }
-                });
-                match tls {
-                    None => {
-                        let _ = http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
-                    }
-                    Some(acceptor) => {
-                        if let Ok(stream) = acceptor.accept(socket).await {
-                            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
-                        }
-                    }
-                }
-            });
-        }
-    });
     (addr, collector)
 }
 

@@ -4,19 +4,15 @@
 //! The metrics sender's transport behaviour (retries, timeouts, TLS) is
 //! tested in `otlp_wire.rs`; this checks what differs per signal.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    io::Read as _,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    time::Duration,
+mod common;
+
+use common::{
+    grpc::Scripted,
+    http::{http_collector, reply},
 };
+use std::{collections::HashMap, net::SocketAddr, sync::Arc, time::Duration};
 
 use bytes::Bytes;
-use flate2::read::GzDecoder;
-use http_body_util::{BodyExt as _, Full};
-use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
-use hyper_util::rt::TokioIo;
 use opentelemetry_proto::tonic::{
     collector::{
         logs::v1::{
@@ -93,13 +89,7 @@ fn partial(rejected: i64, message: &str) -> ExportLogsServiceResponse {
 
 // ---------------------------------------------------------------- gRPC collector
 
-#[derive(Default)]
-struct GrpcLogsCollector {
-    /// (metadata as lowercase name -> value, request)
-    received: Mutex<Vec<(HashMap<String, String>, ExportLogsServiceRequest)>>,
-    /// Answers in order; when empty, OK without partial success.
-    script: Mutex<VecDeque<Result<ExportLogsServiceResponse, Status>>>,
-}
+type GrpcLogsCollector = Scripted<ExportLogsServiceRequest, ExportLogsServiceResponse>;
 
 #[tonic::async_trait]
 impl LogsService for GrpcLogsCollector {
@@ -107,16 +97,7 @@ impl LogsService for GrpcLogsCollector {
         &self,
         request: tonic::Request<ExportLogsServiceRequest>,
     ) -> Result<tonic::Response<ExportLogsServiceResponse>, Status> {
-        let metadata = request
-            .metadata()
-            .clone()
-            .into_headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
-        self.received.lock().unwrap().push((metadata, request.into_inner()));
-        let next = self.script.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Ok(ExportLogsServiceResponse::default())).map(tonic::Response::new)
+        self.answer(request)
     }
 }
 
@@ -125,7 +106,7 @@ impl LogsService for GrpcLogsCollector {
 async fn grpc_collector(
     script: Vec<Result<ExportLogsServiceResponse, Status>>,
 ) -> (SocketAddr, Arc<GrpcLogsCollector>) {
-    let collector = Arc::new(GrpcLogsCollector { script: Mutex::new(script.into()), ..Default::default() });
+    let collector = Arc::new(GrpcLogsCollector::new(script));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let service = LogsServiceServer::from_arc(Arc::clone(&collector))
@@ -133,61 +114,6 @@ async fn grpc_collector(
         .send_compressed(CompressionEncoding::Gzip);
     let router = Server::builder().add_service(service);
     tokio::spawn(router.serve_with_incoming(TcpIncoming::from(listener)));
-    (addr, collector)
-}
-
-// ---------------------------------------------------------------- HTTP collector
-
-struct Recorded {
-    path: String,
-    headers: HashMap<String, String>,
-    /// Body after undoing `content-encoding: gzip`.
-    body: Vec<u8>,
-}
-
-#[derive(Default)]
-struct HttpCollector {
-    received: Mutex<Vec<Recorded>>,
-    /// (status, body) in order; when empty, 200 with an empty body.
-    script: Mutex<VecDeque<(u16, Vec<u8>)>>,
-}
-
-impl HttpCollector {
-    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
-        let path = req.uri().path().to_string();
-        let headers: HashMap<String, String> =
-            req.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
-        let raw = req.into_body().collect().await.map(|c| c.to_bytes().to_vec()).unwrap_or_default();
-        let body = if headers.get("content-encoding").map(String::as_str) == Some("gzip") {
-            let mut out = Vec::new();
-            GzDecoder::new(&raw[..]).read_to_end(&mut out).expect("valid gzip");
-            out
-        } else {
-            raw
-        };
-        self.received.lock().unwrap().push(Recorded { path, headers, body });
-        let (code, body) = self.script.lock().unwrap().pop_front().unwrap_or((200, Vec::new()));
-        Response::builder().status(code).body(Full::new(Bytes::from(body))).unwrap()
-    }
-}
-
-async fn http_collector(script: Vec<(u16, Vec<u8>)>) -> (SocketAddr, Arc<HttpCollector>) {
-    let collector = Arc::new(HttpCollector { script: Mutex::new(script.into()), ..Default::default() });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shared = Arc::clone(&collector);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let collector = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let service = service_fn(move |req| {
-                    let collector = Arc::clone(&collector);
-                    async move { Ok::<_, std::convert::Infallible>(collector.handle(req).await) }
-                });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
-            });
-        }
-    });
     (addr, collector)
 }
 
@@ -257,7 +183,8 @@ async fn grpc_metrics_and_logs_use_their_own_method() {
 
 #[tokio::test]
 async fn http_protobuf_sends_the_bytes_as_given() {
-    let (addr, collector) = http_collector(vec![(200, partial(3, "3 records dropped").encode_to_vec())]).await;
+    let (addr, collector) =
+        http_collector(vec![reply(200, partial(3, "3 records dropped").encode_to_vec())], None).await;
     let endpoint = format!("http://{addr}");
     let s =
         sender(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "api-key=s3cret")]);
@@ -276,7 +203,7 @@ async fn http_protobuf_sends_the_bytes_as_given() {
 
 #[tokio::test]
 async fn http_protobuf_gzips_logs() {
-    let (addr, collector) = http_collector(vec![]).await;
+    let (addr, collector) = http_collector(vec![], None).await;
     let endpoint = format!("http://{addr}");
     let s = sender(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint), ("OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "gzip")]);
     assert_eq!(s.send(encoded("c2")).await.unwrap().rejected, 0);
@@ -288,7 +215,7 @@ async fn http_protobuf_gzips_logs() {
 #[tokio::test]
 async fn http_json_sends_otlp_json_logs() {
     let answer = br#"{"partialSuccess":{"rejectedLogRecords":"5","errorMessage":"bad body"}}"#.to_vec();
-    let (addr, collector) = http_collector(vec![(200, answer)]).await;
+    let (addr, collector) = http_collector(vec![reply(200, answer)], None).await;
     let endpoint = format!("http://{addr}/custom/logs");
     let s =
         sender(&[("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json"), ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", &endpoint)]);
@@ -311,7 +238,7 @@ async fn http_json_sends_otlp_json_logs() {
 
 #[tokio::test]
 async fn http_json_refuses_bytes_that_are_no_logs_request() {
-    let (addr, collector) = http_collector(vec![]).await;
+    let (addr, collector) = http_collector(vec![], None).await;
     let endpoint = format!("http://{addr}");
     let s = sender(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"), ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
     let err = s.send(EncodedLogs(Bytes::from_static(b"\xff\xff\xff"))).await.unwrap_err();
@@ -321,7 +248,7 @@ async fn http_json_refuses_bytes_that_are_no_logs_request() {
 
 #[tokio::test]
 async fn http_logs_errors_are_classified_as_for_metrics() {
-    let (addr, collector) = http_collector(vec![(400, b"malformed".to_vec())]).await;
+    let (addr, collector) = http_collector(vec![reply(400, b"malformed".to_vec())], None).await;
     let endpoint = format!("http://{addr}");
     let s = sender(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)]);
     let err = s.send(encoded("c1")).await.unwrap_err();

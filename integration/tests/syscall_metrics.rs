@@ -33,36 +33,51 @@ fn getppid_calls(receiver: &Receiver, pick: &dyn Fn(&MetricPoint) -> bool) -> Op
     Some((calls.value.as_int()?, count))
 }
 
-#[test]
-fn getppid_counts_arrive_per_container_and_host() {
-    if !require_integration() {
-        return;
-    }
+/// The loop, the busybox image, a receiver behind rotel, and the agent's
+/// OTLP/gRPC environment for it.
+fn setup() -> (std::path::PathBuf, Receiver, Rotel, Vec<(String, String)>) {
     let bin = getppid_loop().expect("building the getppid loop");
     podman::ensure_image().expect("building the busybox test image");
     let receiver = Receiver::start().expect("starting the OTLP receiver");
     let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
-    env.push(("RUST_LOG".into(), "info,sysotel::pipeline::metrics=debug".into()));
-    let agent = Agent::start(env);
+    let env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    (bin, receiver, rotel, env)
+}
 
-    // In a container: the loop is the only real getppid caller there (runc's
-    // init makes a couple before exec), so the count is exact to a few calls.
+/// Runs the loop in a container and waits for its exact count under the
+/// container's Resource: the loop is the only real getppid caller there
+/// (runc's init makes a couple before exec). Returns the container id, the
+/// count and the histogram's count.
+fn loop_in_container(bin: &std::path::Path, receiver: &Receiver) -> (String, i64, u64) {
     let dir = bin.parent().expect("loop dir").display().to_string();
     let id = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()])
         .expect("running the loop in a container");
     let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
     let got = poll_until(Duration::from_secs(20), || {
-        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
+        getppid_calls(receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
     });
     let (calls, hist_count) = got.unwrap_or_else(|| {
-        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(&receiver, &in_container))
+        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(receiver, &in_container))
     });
     assert!(
         (CALLS as i64..=CALLS as i64 + 10).contains(&calls),
         "container {id} made {CALLS} getppid calls (+ runc's few), metrics say {calls}"
     );
     assert_eq!(hist_count, calls as u64, "the duration histogram counts every call");
+    (id, calls, hist_count)
+}
+
+#[test]
+fn getppid_counts_arrive_per_container_and_host() {
+    if !require_integration() {
+        return;
+    }
+    let (bin, receiver, _rotel, mut env) = setup();
+    env.push(("RUST_LOG".into(), "info,sysotel::pipeline::metrics=debug".into()));
+    let agent = Agent::start(env);
+
+    let (id, calls, hist_count) = loop_in_container(&bin, &receiver);
+    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
 
     // The container has exited: its kernel slots are freed for other
     // cgroups, and its cumulative series carries on from the retired totals.
@@ -107,28 +122,13 @@ fn metrics_only_still_names_short_lived_containers() {
     if !require_integration() {
         return;
     }
-    let bin = getppid_loop().expect("building the getppid loop");
-    podman::ensure_image().expect("building the busybox test image");
-    let receiver = Receiver::start().expect("starting the OTLP receiver");
-    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
-    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    let (bin, receiver, _rotel, mut env) = setup();
     env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
     env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
     let _agent = Agent::start(env);
 
     // A container that lives a few milliseconds: its cgroup is gone before
     // any scan of the cgroup tree, so only the exec event names it.
-    let dir = bin.parent().expect("loop dir").display().to_string();
-    let id = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()])
-        .expect("running the loop in a container");
-    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
-    let got = poll_until(Duration::from_secs(20), || {
-        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
-    });
-    let (calls, hist_count) = got.unwrap_or_else(|| {
-        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(&receiver, &in_container))
-    });
-    assert!((CALLS as i64..=CALLS as i64 + 10).contains(&calls), "container {id}: {calls} calls for {CALLS}");
-    assert_eq!(hist_count, calls as u64);
+    loop_in_container(&bin, &receiver);
     assert!(receiver.log_entries().is_empty(), "logs are off, yet records arrived");
 }
