@@ -1,5 +1,6 @@
-//! The final report: raw per-run figures, then one aligned table of medians,
-//! then the event flood's table ([`flood_report`]).
+//! The final report: raw per-run figures, then one aligned table of medians
+//! (cost ratios also per run, from each run's own alternating figures), then
+//! the event flood's table ([`flood_report`]).
 
 use super::{
     ManyProcesses,
@@ -74,11 +75,18 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
                 (Some(_), Some(_)) => format!("n/a ({name} added ≤ 0)"),
                 _ => "n/a".into(),
             };
+            let per_run = results.paired_ratios(measure, Config::Metrics, reference);
+            let target = if per_run.is_empty() {
+                target.to_owned()
+            } else {
+                let each: Vec<String> = per_run.iter().map(|r| format!("{r:.2}")).collect();
+                format!("{target}; per run {}", each.join(" "))
+            };
             table.row(vec![
                 measure.label().into(),
                 format!("metrics-added / {name}-added"),
                 String::new(),
-                target.into(),
+                target,
                 ratio,
             ]);
         }

@@ -59,6 +59,16 @@ impl Results {
     pub fn median(&self, measure: Measure, config: Config) -> Option<f64> {
         self.figures.get(&(measure, config)).and_then(|values| median(values))
     }
+
+    /// Per run, `config`'s cost added over no tracer divided by
+    /// `reference`'s, from the same run: the configurations of one run
+    /// alternate, so each ratio is free of the drift between runs. A run
+    /// where `reference` added nothing is left out.
+    pub fn paired_ratios(&self, measure: Measure, config: Config, reference: Config) -> Vec<f64> {
+        let get = |c| self.figures.get(&(measure, c)).map_or(&[][..], Vec::as_slice);
+        let (base, ours, theirs) = (get(Config::None), get(config), get(reference));
+        base.iter().zip(ours).zip(theirs).filter(|((b, _), t)| **t > **b).map(|((b, o), t)| (o - b) / (t - b)).collect()
+    }
 }
 
 /// The median (mean of the middle two for an even count).
@@ -88,12 +98,23 @@ pub fn measure(binary: &Path, arg: u32) -> Result<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::*;
 
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(&[]), None);
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn paired_ratios_use_each_runs_own_figures() {
+        let mut r = Results::default();
+        r.figures.insert((Measure::Getppid, Config::None), vec![170.0, 200.0, 180.0]);
+        r.figures.insert((Measure::Getppid, Config::Floor), vec![290.0, 300.0, 180.0]);
+        r.figures.insert((Measure::Getppid, Config::Metrics), vec![410.0, 450.0, 400.0]);
+        // The third run's floor added nothing: left out.
+        assert_eq!(r.paired_ratios(Measure::Getppid, Config::Metrics, Config::Floor), vec![2.0, 2.5]);
+        assert!(r.paired_ratios(Measure::OpenClose, Config::Metrics, Config::Floor).is_empty());
     }
 }
