@@ -292,6 +292,7 @@ unsafe fn try_exit(ctx: &RawTracePointContext) -> Result<(), i64> {
     if group_dead == 0 {
         return Ok(());
     }
+    crate::syscalls::clear_conns(tgid);
     let off = offsets();
     let task: *const u8 = ctx.arg::<u64>(0) as *const u8;
     let Some(mut entry) = EVENTS.reserve::<ExitEvent>(0) else {

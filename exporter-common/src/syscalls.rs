@@ -118,6 +118,11 @@ pub const CONN_ROLE_RECV: u32 = 5;
 /// Tracked connections at once (LRU: those of processes that died without
 /// closing age out).
 pub const CONNS_MAX_ENTRIES: u32 = 16_384;
+/// Entries of `CONN_TGIDS`: one byte per process id up to the kernel's
+/// `PID_MAX_LIMIT` (4,194,304 on 64-bit), eight to an entry: 4 MiB. A byte
+/// rather than a bit, so that setting and clearing are plain stores (no
+/// atomic read-modify-write shared by 64 processes).
+pub const CONN_TGID_WORDS: u32 = 4_194_304 / 8;
 
 /// Key of `CONNS`.
 #[repr(C)]
