@@ -74,7 +74,7 @@ pub fn bench(c: &mut Criterion) {
         let mut batcher = Batcher::new(semconv::SCOPE, base.clone(), None, usize::MAX);
         let now = Instant::now();
         for e in events {
-            let _ = batcher.push(e, now, time);
+            let _ = batcher.push(e, || now, time);
         }
         batcher.take()
     };

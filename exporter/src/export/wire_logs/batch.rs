@@ -121,8 +121,9 @@ impl Batcher {
     }
 
     /// Encodes `event` into the open batch; returns the batch when this
-    /// record filled it.
-    pub fn push(&mut self, event: &LogEvent, now: Instant, observed: SystemTime) -> Option<Batch> {
+    /// record filled it. `now` is read only for the first record of a batch
+    /// (its age decides when the batch is due), not on every record.
+    pub fn push(&mut self, event: &LogEvent, now: impl FnOnce() -> Instant, observed: SystemTime) -> Option<Batch> {
         let resource = self.resource_of(event.container.as_ref());
         let part = match self.parts.iter().position(|p| Arc::ptr_eq(&p.resource, &resource)) {
             Some(i) => &mut self.parts[i],
@@ -138,7 +139,7 @@ impl Batcher {
         encode::record(&mut part.records, event, observed);
         self.bytes += part.records.len() - before;
         self.records += 1;
-        self.oldest.get_or_insert(now);
+        self.oldest.get_or_insert_with(now);
         (self.records >= self.max_records).then(|| self.take()).flatten()
     }
 
@@ -216,10 +217,10 @@ mod tests {
         let mut b = Batcher::new("sysotel", base, None, 4);
         let now = Instant::now();
         let a = container("a", "pod-a");
-        assert!(b.push(&event(None, 1), now, SystemTime::UNIX_EPOCH).is_none());
-        assert!(b.push(&event(Some(Arc::clone(&a)), 2), now, SystemTime::UNIX_EPOCH).is_none());
-        assert!(b.push(&event(None, 3), now, SystemTime::UNIX_EPOCH).is_none());
-        let full = b.push(&event(Some(a), 4), now, SystemTime::UNIX_EPOCH).expect("the fourth record fills it");
+        assert!(b.push(&event(None, 1), || now, SystemTime::UNIX_EPOCH).is_none());
+        assert!(b.push(&event(Some(Arc::clone(&a)), 2), || now, SystemTime::UNIX_EPOCH).is_none());
+        assert!(b.push(&event(None, 3), || now, SystemTime::UNIX_EPOCH).is_none());
+        let full = b.push(&event(Some(a), 4), || now, SystemTime::UNIX_EPOCH).expect("the fourth record fills it");
         assert_eq!((full.records, b.len()), (4, 0));
         let req = decode(&full);
         assert_eq!(req.resource_logs.len(), 2);
@@ -235,10 +236,10 @@ mod tests {
     fn changed_container_attributes_get_a_fresh_resource() {
         let mut b = Batcher::new("sysotel", vec![], None, 100);
         let now = Instant::now();
-        b.push(&event(Some(container("a", "old")), 1), now, SystemTime::UNIX_EPOCH);
+        b.push(&event(Some(container("a", "old")), 1), || now, SystemTime::UNIX_EPOCH);
         // The same attributes in a new identity object: same resource.
-        b.push(&event(Some(container("a", "old")), 2), now, SystemTime::UNIX_EPOCH);
-        b.push(&event(Some(container("a", "new")), 3), now, SystemTime::UNIX_EPOCH);
+        b.push(&event(Some(container("a", "old")), 2), || now, SystemTime::UNIX_EPOCH);
+        b.push(&event(Some(container("a", "new")), 3), || now, SystemTime::UNIX_EPOCH);
         let req = decode(&b.take().expect("records"));
         assert_eq!(req.resource_logs.len(), 2);
         assert_eq!(resource_value(&req, 0, "k8s.pod.name"), Some(Value::StringValue("old".into())));
@@ -251,8 +252,8 @@ mod tests {
         let mut b = Batcher::new("sysotel", vec![], Some("https://opentelemetry.io/schemas/1.38.0"), 100);
         let t0 = Instant::now();
         assert!(!b.due(t0 + Duration::from_secs(60), Duration::from_millis(200)), "an empty batch is never due");
-        b.push(&event(None, 1), t0, SystemTime::UNIX_EPOCH);
-        b.push(&event(None, 2), t0 + Duration::from_millis(150), SystemTime::UNIX_EPOCH);
+        b.push(&event(None, 1), || t0, SystemTime::UNIX_EPOCH);
+        b.push(&event(None, 2), || t0 + Duration::from_millis(150), SystemTime::UNIX_EPOCH);
         assert!(!b.due(t0 + Duration::from_millis(199), Duration::from_millis(200)));
         assert!(b.due(t0 + Duration::from_millis(200), Duration::from_millis(200)));
         let req = decode(&b.take().expect("records"));

@@ -220,7 +220,7 @@ impl LogSink for WireLogSink {
             return;
         }
         self.shared.pending.fetch_add(1, Ordering::Relaxed);
-        let full = self.shared.batcher().push(&event, Instant::now(), SystemTime::now());
+        let full = self.shared.batcher().push(&event, Instant::now, SystemTime::now());
         if let Some(batch) = full {
             self.enqueue(batch);
         }
