@@ -3,31 +3,46 @@
 //! connections, security records).
 //!
 //! - `sys_enter` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long id)`):
-//!   records the start time, number and thread in this CPU's `INFLIGHT_CPU`
-//!   slot (a per-CPU array: an inlined lookup, no helper call).
+//!   records the start time and number in this CPU's `INFLIGHT_CPU` slot (a
+//!   per-CPU array: an inlined lookup, no helper call).
 //! - `sched_switch` (`tp_btf`): a thread that leaves the CPU mid-call (it
 //!   blocked or was preempted) takes its slot along, into its `INFLIGHT`
 //!   task-local storage (no hashing, freed with the task).
 //! - `sys_exit` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long ret)`):
-//!   takes the start from the CPU slot when it is this thread's (the call
-//!   never left the CPU: most calls), else from the thread's storage; then
-//!   adds the call to the (cgroup, syscall) figures (see `syscall_stats.rs`).
+//!   takes the start from the CPU slot when it is filled (the call never
+//!   left the CPU: most calls), else from the thread's storage; then adds the
+//!   call to the (cgroup, syscall) figures (see `syscall_stats.rs`).
+//!
+//! A filled slot always belongs to the running thread: only a running thread
+//! fills it, and `sched_switch` empties it before another thread runs on the
+//! CPU (tracepoint programs run with preemption off, so nothing runs between
+//! a program's steps). The slot therefore needs no thread id, and `sys_enter`
+//! no helper call for one.
 //!
 //! Task storage alone cost two helper calls per syscall (the current task,
-//! then the storage lookup): about 50 ns of a `getppid` here.
+//! then the storage lookup): about 50 ns of a `getppid` here. Helper calls
+//! are dear on this kind of machine (retpolines, safe-RET return thunks), so
+//! the hot path makes four: the clock twice, the thread and the cgroup.
+//!
+//! Durations are timed with `bpf_ktime_get_ns` (monotonic), which is one
+//! call shallower than `bpf_ktime_get_boot_ns`; the rare records that carry a
+//! start time convert it to boot time ([`boot_time_of`]), the clock of every
+//! other timestamp the agent receives.
 //!
 //! - When `SYSCALL_SPECS[nr]` asks for it, `sys_exit` also reports slow calls,
 //!   tracks connections and emits `security` records (see `security.rs`).
 //!
-//! The agent's own threads are timed by `sys_enter` (checking would cost
-//! every other thread a helper call) and skipped by `sys_exit`.
+//! The agent's own calls are counted like any other process's (under its
+//! own cgroup), but never reported as slow calls, connections or security
+//! records: those would feed back into its own exports. Only that part asks
+//! for the current process, so metrics-only mode makes no call for it.
 
 use core::ptr::{read_volatile, write_volatile};
 
 use aya_ebpf::{
     helpers::{
         bpf_get_current_pid_tgid,
-        generated::{bpf_ktime_get_boot_ns, bpf_probe_read_user, bpf_probe_read_user_str},
+        generated::{bpf_ktime_get_boot_ns, bpf_ktime_get_ns, bpf_probe_read_user, bpf_probe_read_user_str},
     },
     macros::{btf_map, btf_tracepoint, map, raw_tracepoint},
     maps::{Array, LruHashMap, PerCpuArray},
@@ -132,7 +147,7 @@ const NR_OFFSET: u32 = 0;
 #[btf_map(name = "INFLIGHT")]
 static INFLIGHT: TaskStorage<Inflight> = TaskStorage::new();
 
-/// The syscall in flight on this CPU (`tid` 0: none).
+/// The syscall in flight on this CPU (`filled` 0: none).
 #[map(name = "INFLIGHT_CPU")]
 static INFLIGHT_CPU: PerCpuArray<Inflight> = PerCpuArray::with_max_entries(1, 0);
 
@@ -140,16 +155,12 @@ static INFLIGHT_CPU: PerCpuArray<Inflight> = PerCpuArray::with_max_entries(1, 0)
 pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
     // The agent's own calls are timed too and dropped in `sys_exit`.
     let nr = ctx.arg::<u64>(1) as u32;
-    let tid = bpf_get_current_pid_tgid() as u32;
     if let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0) {
-        let start = unsafe { bpf_ktime_get_boot_ns() };
-        // The thread is written last: a half-written slot is never taken
-        // for a whole one.
+        let start = unsafe { bpf_ktime_get_ns() };
         unsafe {
-            write_volatile(&raw mut (*slot).tid, 0);
             (*slot).start_ns = start;
             (*slot).nr = nr;
-            write_volatile(&raw mut (*slot).tid, tid);
+            write_volatile(&raw mut (*slot).filled, 1);
         }
     }
     0
@@ -161,7 +172,7 @@ pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
 #[btf_tracepoint(function = "sched_switch")]
 pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
     let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0) else { return 0 };
-    if unsafe { read_volatile(&raw const (*slot).tid) } == 0 {
+    if unsafe { read_volatile(&raw const (*slot).filled) } == 0 {
         return 0;
     }
     let prev: *mut core::ffi::c_void = ctx.arg(1);
@@ -171,7 +182,7 @@ pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
             (*s).nr = (*slot).nr;
         }
     }
-    unsafe { write_volatile(&raw mut (*slot).tid, 0) };
+    unsafe { write_volatile(&raw mut (*slot).filled, 0) };
     0
 }
 
@@ -179,12 +190,12 @@ pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
 /// from the CPU slot or, after the thread left the CPU, its storage; start
 /// 0 when `sys_enter` did not run for this call.
 #[inline(always)]
-fn take_inflight(tid: u32) -> (u64, u32) {
+fn take_inflight() -> (u64, u32) {
     if let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0)
-        && unsafe { read_volatile(&raw const (*slot).tid) } == tid
+        && unsafe { read_volatile(&raw const (*slot).filled) } != 0
     {
         unsafe {
-            write_volatile(&raw mut (*slot).tid, 0);
+            write_volatile(&raw mut (*slot).filled, 0);
             return ((*slot).start_ns, (*slot).nr);
         }
     }
@@ -200,13 +211,9 @@ fn take_inflight(tid: u32) -> (u64, u32) {
 
 #[raw_tracepoint(tracepoint = "sys_exit")]
 pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
-    let pid_tgid = bpf_get_current_pid_tgid();
     let cfg = agent();
-    if (pid_tgid >> 32) as u32 == cfg.agent_pid {
-        return 0;
-    }
     let ret = ctx.arg::<u64>(1) as i64;
-    let (start, inflight_nr) = take_inflight(pid_tgid as u32);
+    let (start, inflight_nr) = take_inflight();
     // No start time: sys_enter did not run for this call. Seccomp rejected
     // it (the kernel skips the entry tracepoint then) or we attached
     // mid-call. The number is then read from the saved registers, and only
@@ -217,20 +224,24 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     } else {
         unsafe { read_at::<u64>(ctx.arg::<u64>(0) as *const u8, NR_OFFSET) }.unwrap_or(u64::MAX) as u32
     };
-    let duration = if timed { unsafe { bpf_ktime_get_boot_ns() }.saturating_sub(start) } else { 0 };
+    let duration = if timed { unsafe { bpf_ktime_get_ns() }.saturating_sub(start) } else { 0 };
     if cfg.flags & AGENT_SLOW_SPECS != 0
         && let Some(spec) = SYSCALL_SPECS.get(nr)
+        && (spec.threshold_ns != 0 || spec.conn_role != CONN_ROLE_NONE || spec.security.enabled != 0)
     {
-        if timed && spec.threshold_ns != 0 && duration >= spec.threshold_ns {
-            let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
-        }
-        if timed && spec.conn_role != CONN_ROLE_NONE {
-            let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, (pid_tgid >> 32) as u32) };
-        }
-        if spec.security.enabled != 0 {
-            let regs = ctx.arg::<u64>(0) as *const u8;
-            let args = unsafe { syscall_args(regs) };
-            unsafe { emit_security(&spec.security, nr, ret, &args, (pid_tgid >> 32) as u32) };
+        let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
+        if tgid != cfg.agent_pid {
+            if timed && spec.threshold_ns != 0 && duration >= spec.threshold_ns {
+                let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+            }
+            if timed && spec.conn_role != CONN_ROLE_NONE {
+                let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, tgid) };
+            }
+            if spec.security.enabled != 0 {
+                let regs = ctx.arg::<u64>(0) as *const u8;
+                let args = unsafe { syscall_args(regs) };
+                unsafe { emit_security(&spec.security, nr, ret, &args, tgid) };
+            }
         }
     }
     if !timed {
@@ -240,6 +251,17 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
         record_stats(nr, ret, duration);
     }
     0
+}
+
+/// `start`, a `bpf_ktime_get_ns` reading, on the boot-time clock (they
+/// differ by the time spent suspended), for the records that carry it.
+#[inline(always)]
+fn boot_time_of(start: u64) -> u64 {
+    if start == 0 {
+        return 0;
+    }
+    let (boot, mono) = unsafe { (bpf_ktime_get_boot_ns(), bpf_ktime_get_ns()) };
+    start.wrapping_add(boot.wrapping_sub(mono))
 }
 
 /// Sends a `slow_syscall` record with the call's arguments and target.
@@ -264,7 +286,7 @@ unsafe fn emit_slow(
         let d = &raw mut (*ev).data;
         (*d).nr = nr;
         (*d).ret = ret;
-        (*d).start_ns = start;
+        (*d).start_ns = boot_time_of(start);
         (*d).duration_ns = duration;
         (*d).reserved = 0;
         (*d).target_kind = 0;
@@ -387,7 +409,7 @@ unsafe fn emit_conn(
         (*d).op = op;
         (*d).fd = fd;
         (*d).ret = ret;
-        (*d).start_ns = start;
+        (*d).start_ns = boot_time_of(start);
         (*d).duration_ns = duration;
         (*d).bytes_sent = sent;
         (*d).bytes_received = received;
