@@ -6,13 +6,17 @@
 //! and signal, open flags), so plain reads of ordinary files cost a few
 //! loads; an open for reading is only reported when its path lies below a
 //! watched prefix (`SEC_WATCH`, an LPM trie over the first 64 path bytes).
+//! Before the trie, the path's first 8 bytes are read and their head looked
+//! up in `SEC_WATCH_HEADS` (inlined array lookups): most paths stop there,
+//! without the string read and the trie walk (see the userspace
+//! `bpf::watch_heads` for why no watched path is lost).
 //! The record is built in a per-CPU scratch slot and copied into the ring
 //! buffer once it is known to be wanted.
 
 use aya_ebpf::{
     helpers::generated::{bpf_probe_read_user, bpf_probe_read_user_str},
     macros::map,
-    maps::{LpmTrie, PerCpuArray, lpm_trie::Key},
+    maps::{Array, LpmTrie, PerCpuArray, lpm_trie::Key},
 };
 use exporter_common::{
     event::{EventHeader, EventKind},
@@ -21,8 +25,9 @@ use exporter_common::{
         security::{
             SEC_ARG_NONE, SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_TRUNCATED, SEC_DEREF_VALID,
             SEC_FILTER_KILL_OTHER, SEC_FILTER_OPEN, SEC_FILTER_PRCTL_NAME, SEC_FLAGS_DEREF, SEC_PATH_MAX,
-            SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_SOCKLEN_PTR, SEC_WATCH_MAX_ENTRIES,
-            SEC_WATCH_PREFIX_MAX, SEC_WATCHED_PATH, SecLayout,
+            SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_SOCKLEN_PTR, SEC_WATCH_HEAD_PROBES,
+            SEC_WATCH_HEAD_SLOTS, SEC_WATCH_MAX_ENTRIES, SEC_WATCH_PREFIX_MAX, SEC_WATCHED_PATH, SecLayout,
+            watch_head_slot,
         },
     },
     stats::Stat,
@@ -30,7 +35,7 @@ use exporter_common::{
 
 use crate::{
     kernel::read_at,
-    maps::{EVENTS, count, note_fill, offsets, wakeup_flags},
+    maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     paths::{cwd, fd_path},
     process::fill_header,
     syscalls::ARG_OFFSETS,
@@ -39,6 +44,11 @@ use crate::{
 /// Path prefixes whose reads are reported (writes always are).
 #[map(name = "SEC_WATCH")]
 static SEC_WATCH: LpmTrie<[u8; SEC_WATCH_PREFIX_MAX], u8> = LpmTrie::with_max_entries(SEC_WATCH_MAX_ENTRIES, 0);
+
+/// The heads of the watched prefixes, open-addressed by
+/// [`watch_head_slot`] (0: empty slot), written by userspace.
+#[map(name = "SEC_WATCH_HEADS")]
+static SEC_WATCH_HEADS: Array<u64> = Array::with_max_entries(SEC_WATCH_HEAD_SLOTS, 0);
 
 /// The trie key of the path being checked, one per CPU: [`Key`]'s layout
 /// plus room for the NUL of a path that fills it.
@@ -206,6 +216,15 @@ unsafe fn read_path(d: *mut SecurityData, slot: usize, ptr: Option<u64>) -> u32 
 #[inline(always)]
 unsafe fn watched(ptr: Option<u64>) -> bool {
     let Some(ptr) = ptr else { return false };
+    let mask = agent().watch_head_mask;
+    // A path whose first 8 bytes cannot be read (a short one at the end of
+    // a mapping) goes straight to the full check.
+    if mask != 0
+        && let Ok(raw) = unsafe { aya_ebpf::helpers::bpf_probe_read_user(ptr as *const u64) }
+        && !head_watched(raw & mask)
+    {
+        return false;
+    }
     let Some(key) = SEC_WATCH_KEY.get_ptr_mut(0) else { return false };
     // One byte past the key's data, so a path of 64 bytes or more keeps all
     // 64 in the key (the NUL lands in `spare`).
@@ -216,6 +235,23 @@ unsafe fn watched(ptr: Option<u64>) -> bool {
     }
     unsafe { (*key).prefix_len = (SEC_WATCH_PREFIX_MAX * 8) as u32 };
     SEC_WATCH.get(unsafe { &*key.cast::<Key<[u8; SEC_WATCH_PREFIX_MAX]>>() }).is_some()
+}
+
+/// Whether `head` is in `SEC_WATCH_HEADS` (true when the table cannot be
+/// read: the trie decides then).
+#[inline(always)]
+fn head_watched(head: u64) -> bool {
+    let home = watch_head_slot(head);
+    for probe in 0..SEC_WATCH_HEAD_PROBES {
+        let Some(slot) = SEC_WATCH_HEADS.get((home + probe) & (SEC_WATCH_HEAD_SLOTS - 1)) else { return true };
+        if *slot == head {
+            return true;
+        }
+        if *slot == 0 {
+            return false;
+        }
+    }
+    false
 }
 
 /// Copies the socket address at `ptr` (length per `len_spec`).

@@ -11,6 +11,9 @@ pub struct AgentConfig {
     pub agent_pid: u32,
     /// `AGENT_*` feature bits.
     pub flags: u32,
+    /// [`crate::events::security::watch_head_mask`] of the watched-prefix
+    /// heads in `SEC_WATCH_HEADS`; 0 turns that first-stage filter off.
+    pub watch_head_mask: u64,
 }
 
 /// `SYSCALL_SPECS` holds at least one entry (slow-syscall thresholds,
@@ -21,10 +24,10 @@ pub const AGENT_SLOW_SPECS: u32 = 1 << 0;
 pub const AGENT_SYSCALL_METRICS: u32 = 1 << 1;
 
 impl AgentConfig {
-    pub const DEFAULT: AgentConfig = AgentConfig { agent_pid: 0, flags: 0 };
+    pub const DEFAULT: AgentConfig = AgentConfig { agent_pid: 0, flags: 0, watch_head_mask: 0 };
 }
 
-const _: () = assert!(size_of::<AgentConfig>() == 8);
+const _: () = assert!(size_of::<AgentConfig>() == 16);
 
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for AgentConfig {}

@@ -186,5 +186,34 @@ pub const SEC_WATCH_PREFIX_MAX: usize = 64;
 /// Watched prefixes at most.
 pub const SEC_WATCH_MAX_ENTRIES: u32 = 256;
 
+/// Slots of `SEC_WATCH_HEADS`, the first-stage filter of watched reads: the
+/// first bytes ("head") of every watched prefix, in an open-addressed table
+/// the kernel reads with inlined array lookups. An open whose path head is
+/// not in it skips the string read and the trie lookup. A power of two, four
+/// times [`SEC_WATCH_MAX_ENTRIES`].
+pub const SEC_WATCH_HEAD_SLOTS: u32 = 1024;
+/// Slots tried from a head's home slot; a head that cannot be placed within
+/// them turns the first stage off (every read goes to the trie).
+pub const SEC_WATCH_HEAD_PROBES: u32 = 8;
+
+/// Mask keeping the first `len` bytes (at most 8) of a little-endian `u64`
+/// read of a path: the head length is the shortest watched prefix's, so the
+/// head of a path below any watched prefix is that prefix's head.
+#[must_use]
+pub const fn watch_head_mask(len: usize) -> u64 {
+    if len >= 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 }
+}
+
+/// Home slot of a head in `SEC_WATCH_HEADS`: the top bits of a
+/// multiplicative hash, the only bits that depend on every byte (paths
+/// mostly differ in their last bytes, the high ones of a little-endian read).
+#[must_use]
+#[inline(always)]
+pub const fn watch_head_slot(head: u64) -> u32 {
+    (head.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SEC_WATCH_HEAD_SLOTS.trailing_zeros())) as u32
+}
+
+const _: () = assert!(SEC_WATCH_HEAD_SLOTS.is_power_of_two());
+
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for SecLayout {}

@@ -20,7 +20,7 @@ use exporter_common::{
 };
 use thiserror::Error;
 
-use super::{offsets::Resolved, stats::KernelStats, syscall_maps::SyscallMaps};
+use super::{offsets::Resolved, stats::KernelStats, syscall_maps::SyscallMaps, watch_heads::WatchHeads};
 
 /// The eBPF object built by `build.rs` from `exporter-bpf`.
 pub(super) static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/sysotel"));
@@ -131,7 +131,8 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
         flags |= AGENT_SYSCALL_METRICS;
     }
     let syscall_programs = flags != 0;
-    let agent = AgentConfig { agent_pid, flags };
+    let heads = WatchHeads::build(&options.watch);
+    let agent = AgentConfig { agent_pid, flags, watch_head_mask: heads.mask };
     let kernel_offsets: KernelOffsets = offsets.offsets;
     let btf = Btf::from_sys_fs().ok();
     let mut loader = EbpfLoader::new();
@@ -160,6 +161,15 @@ pub fn load_and_attach(offsets: &Resolved, agent_pid: u32, options: LoadOptions)
             LpmTrie::try_from(map).map_err(|source| LoadError::Map { map: "SEC_WATCH", source })?;
         for (bits, data) in &options.watch {
             trie.insert(&Key::new(*bits, *data), 1, 0).map_err(|source| LoadError::Map { map: "SEC_WATCH", source })?;
+        }
+        let map = ebpf.map_mut("SEC_WATCH_HEADS").ok_or(LoadError::MissingMap("SEC_WATCH_HEADS"))?;
+        let mut table: Array<&mut MapData, u64> =
+            Array::try_from(map).map_err(|source| LoadError::Map { map: "SEC_WATCH_HEADS", source })?;
+        for (slot, head) in &heads.slots {
+            table.set(*slot, head, 0).map_err(|source| LoadError::Map { map: "SEC_WATCH_HEADS", source })?;
+        }
+        if heads.mask == 0 {
+            tracing::warn!("watched-path heads do not fit their table: every read is checked against the full list");
         }
     }
     let mut attached = Vec::new();
