@@ -467,16 +467,11 @@ fn handle(
             if let Some(f) = finished {
                 out.spans.emit(f);
             }
-            let mut log = exec_log(&e, &ctx, container.clone(), time);
+            let matched =
+                security::matching_rules(enricher, crate::detect::Subject::Exec(&e), &ctx, info, container.as_deref());
+            let mut log = exec_log(&e, &ctx, container, time);
             log.trace = span;
-            let findings =
-                security::detect(enricher, crate::detect::Subject::Exec(&e), &ctx, info, container.as_deref(), &log);
-            out.logs.emit(log);
-            summary.logs_emitted += 1;
-            for f in findings {
-                out.logs.emit(f);
-                summary.logs_emitted += 1;
-            }
+            security::emit_with_findings(enricher, matched, log, out, summary);
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
         Event::Connection(c) => {

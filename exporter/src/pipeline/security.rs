@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use sysotel_rules::Ruleset;
+use sysotel_rules::{RuleInfo, Ruleset};
 
 use crate::{
     decode::SecurityEvent,
@@ -30,22 +30,42 @@ impl SecurityStage {
     }
 }
 
-/// Evaluates the rules on one event; returns the finding records (the
-/// caller emits them after `trigger`, whose attributes they repeat).
-pub(super) fn detect(
-    enricher: &Enricher,
+/// The rules matching one event, with their rendered outputs (empty when
+/// detection is off). Evaluated before the event's record is built, so the
+/// record can take the event's strings instead of copying them.
+pub(super) fn matching_rules<'r>(
+    enricher: &'r Enricher,
     subject: Subject<'_>,
     ctx: &ProcessContext,
     info: Option<&ProcessInfo>,
     container: Option<&ContainerIdentity>,
-    trigger: &LogEvent,
-) -> Vec<LogEvent> {
+) -> Vec<(&'r RuleInfo, String)> {
     let Some(rules) = &enricher.security.rules else { return Vec::new() };
     let view = RuleView { subject, ctx, info, table: &enricher.table, container };
     crate::detect::evaluate(rules, &view)
-        .into_iter()
-        .map(|(rule, output)| finding_log(rule, rules.name(), output, trigger))
-        .collect()
+}
+
+/// Emits `trigger`, then the findings of `matched` (which repeat its
+/// attributes).
+pub(super) fn emit_with_findings(
+    enricher: &Enricher,
+    matched: Vec<(&RuleInfo, String)>,
+    trigger: LogEvent,
+    out: &mut Outputs<'_>,
+    summary: &mut RunSummary,
+) {
+    let findings: Vec<LogEvent> = match &enricher.security.rules {
+        Some(rules) => {
+            matched.into_iter().map(|(rule, output)| finding_log(rule, rules.name(), output, &trigger)).collect()
+        }
+        None => Vec::new(),
+    };
+    out.logs.emit(trigger);
+    summary.logs_emitted += 1;
+    for f in findings {
+        out.logs.emit(f);
+        summary.logs_emitted += 1;
+    }
 }
 
 /// Turns one security event into its record (and findings).
@@ -88,13 +108,8 @@ pub(super) fn handle_security(
     // Rules read the command line from the table entry (`info`).
     let ctx = process_identity(header, info);
     let time = clock.to_system_time(header.ktime_ns);
-    let mut log = security_log(&rec, &ctx, container.clone(), time);
+    let matched = matching_rules(enricher, Subject::Security(&rec), &ctx, info, container.as_deref());
+    let mut log = security_log(rec, &ctx, container, time);
     log.trace = enricher.spans.current(pid);
-    let findings = detect(enricher, Subject::Security(&rec), &ctx, info, container.as_deref(), &log);
-    out.logs.emit(log);
-    summary.logs_emitted += 1;
-    for f in findings {
-        out.logs.emit(f);
-        summary.logs_emitted += 1;
-    }
+    emit_with_findings(enricher, matched, log, out, summary);
 }

@@ -45,9 +45,10 @@ fn key(k: &'static str) -> Key {
     Key::from_static_str(k)
 }
 
-/// The record's attributes (shared with findings, which repeat them).
+/// The record's attributes (findings repeat them). Takes the record: its
+/// rendered arguments and paths move into the attributes, uncopied.
 #[must_use]
-pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<Attr> {
+pub fn security_attributes(rec: SecurityRecord, ctx: &ProcessContext) -> Vec<Attr> {
     let mut a = Vec::with_capacity(20);
     process_attributes(ctx, &mut a);
     a.push((key(attr::PROCESS_EXECUTABLE_NAME), s(escape_bytes(&ctx.comm).into_owned())));
@@ -60,27 +61,27 @@ pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<At
         a.push((key(attr::ERROR_TYPE), s(errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)))));
     }
     let args: std::collections::HashMap<Key, AnyValue> =
-        rec.args.iter().map(|(n, v)| (Key::from_static_str(n), s(v.clone()))).collect();
+        rec.args.into_iter().map(|(n, v)| (Key::from_static_str(n), s(v))).collect();
     a.push((key(attr::SYSCALL_ARGS), AnyValue::Map(Box::new(args))));
     if rec.event.truncated {
         a.push((key(attr::SYSCALL_ARGS_TRUNCATED), AnyValue::Boolean(true)));
     }
-    if let Some(file) = &rec.file {
-        a.push((key(attr::FILE_PATH), s(file.clone())));
+    if let Some(file) = rec.file {
         if rec.file_resolved {
-            let p = std::path::Path::new(file);
-            if let Some(dir) = p.parent() {
-                a.push((key(attr::FILE_DIRECTORY), s(dir.to_string_lossy())));
+            let (dir, name) = split_path(&file);
+            if let Some(dir) = dir {
+                a.push((key(attr::FILE_DIRECTORY), s(dir)));
             }
-            if let Some(name) = p.file_name() {
-                a.push((key(attr::FILE_NAME), s(name.to_string_lossy())));
+            if let Some(name) = name {
+                a.push((key(attr::FILE_NAME), s(name)));
             }
         } else {
             a.push((key(attr::FILE_PATH_RESOLVED), AnyValue::Boolean(false)));
         }
+        a.push((key(attr::FILE_PATH), s(file)));
     }
-    if let Some(t) = &rec.target {
-        a.push((key(attr::FILE_TARGET_PATH), s(t.clone())));
+    if let Some(t) = rec.target {
+        a.push((key(attr::FILE_TARGET_PATH), s(t)));
     }
     if rec.event.watched {
         a.push((key(attr::FILE_WATCHED), AnyValue::Boolean(true)));
@@ -106,6 +107,21 @@ pub fn security_attributes(rec: &SecurityRecord, ctx: &ProcessContext) -> Vec<At
         }
     }
     a
+}
+
+/// The directory and final name of a normalized path (no `.` components),
+/// as `Path::parent` and `Path::file_name` give them (`/` has neither, a
+/// trailing `..` has no name), without parsing it into components.
+fn split_path(path: &str) -> (Option<&str>, Option<&str>) {
+    let trimmed = path.trim_end_matches('/');
+    let Some(i) = trimmed.rfind('/') else {
+        return if trimmed.is_empty() { (None, None) } else { (Some(""), Some(trimmed)) };
+    };
+    let dir = if i == 0 { "/" } else { trimmed[..i].trim_end_matches('/') };
+    let dir = if dir.is_empty() { "/" } else { dir };
+    let name = &trimmed[i + 1..];
+    let name = (!name.is_empty() && name != "..").then_some(name);
+    (if trimmed.is_empty() { None } else { Some(dir) }, name)
 }
 
 /// A one-line summary: `openat /etc/shadow O_RDONLY = 3`.
@@ -140,7 +156,7 @@ pub fn summary(rec: &SecurityRecord) -> String {
 /// The `sysotel.security.<category>` record.
 #[must_use]
 pub fn security_log(
-    rec: &SecurityRecord,
+    rec: SecurityRecord,
     ctx: &ProcessContext,
     container: Option<Arc<ContainerIdentity>>,
     time: SystemTime,
@@ -149,10 +165,10 @@ pub fn security_log(
         time,
         event_name: event_name(rec.category()),
         severity: Severity::Info,
+        body: Some(summary(&rec)),
         attributes: security_attributes(rec, ctx),
         container,
         trace: None,
-        body: Some(summary(rec)),
     }
 }
 
@@ -212,7 +228,7 @@ mod tests {
             ev(-13, [0xffff_ff9c, 0, 0o101, 0o644, 0, 0], b"etc/x"),
             &NoProc,
         );
-        let log = security_log(&rec, &ctx(), None, SystemTime::UNIX_EPOCH);
+        let log = security_log(rec, &ctx(), None, SystemTime::UNIX_EPOCH);
         assert_eq!(log.event_name, "sysotel.security.file");
         assert_eq!(log.get("file.path"), Some(&s("/srv/etc/x")));
         assert_eq!(log.get("file.directory"), Some(&s("/srv/etc")));
@@ -228,6 +244,19 @@ mod tests {
     }
 
     #[test]
+    fn paths_split_as_std_path_does() {
+        for p in ["/", "/a", "/a/b", "/srv/etc/x", "/a/b/", "//a", "/a//b", "/a/..", "/.hidden", "a/b", "a"] {
+            let std = std::path::Path::new(p);
+            let want = (
+                std.parent().map(|d| d.to_str().unwrap().to_string()),
+                std.file_name().map(|n| n.to_str().unwrap().to_string()),
+            );
+            let (dir, name) = split_path(p);
+            assert_eq!((dir.map(str::to_string), name.map(str::to_string)), want, "{p}");
+        }
+    }
+
+    #[test]
     fn bind_uses_local_address() {
         let mut e = ev(0, [3, 0, 16, 0, 0, 0], b"");
         e.paths = [None, None];
@@ -236,7 +265,7 @@ mod tests {
         v4.extend_from_slice(&[127, 0, 0, 1]);
         e.sockaddr = Some(v4);
         let rec = SecurityRecord::build(by_name("bind").unwrap(), e, &NoProc);
-        let log = security_log(&rec, &ctx(), None, SystemTime::UNIX_EPOCH);
+        let log = security_log(rec, &ctx(), None, SystemTime::UNIX_EPOCH);
         assert_eq!(log.event_name, "sysotel.security.network");
         assert_eq!(log.get("network.local.address"), Some(&s("127.0.0.1")));
         assert_eq!(log.get("network.local.port"), Some(&AnyValue::Int(8080)));
