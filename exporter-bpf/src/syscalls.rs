@@ -22,7 +22,8 @@
 //! Task storage alone cost two helper calls per syscall (the current task,
 //! then the storage lookup): about 50 ns of a `getppid` here. Helper calls
 //! are dear on this kind of machine (retpolines, safe-RET return thunks), so
-//! the hot path makes four: the clock twice, the thread and the cgroup.
+//! a counted-only call makes three: the clock twice and the cgroup id (the
+//! process id is asked for only when the call may become a record).
 //!
 //! Durations are timed with `bpf_ktime_get_ns` (monotonic), which is one
 //! call shallower than `bpf_ktime_get_boot_ns`; the rare records that carry a
