@@ -218,7 +218,8 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         lifecycle: Vec::new(),
         spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
         conns: Connections::new(65_536),
-        security: security::SecurityStage::new(opts.proc_root.clone(), opts.rules.clone()),
+        // Findings are log records: with logs off, rules are not evaluated.
+        security: security::SecurityStage::new(opts.proc_root.clone(), opts.rules.clone().filter(|_| logs_on)),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();
@@ -226,6 +227,10 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     sink.emit(agent_start_log(&program_names, clock.to_system_time(BootClock::now_boot_ns())));
     health.set_attached();
 
+    let records = logs_on || opts.export.traces != crate::config::TracesOutput::Disabled;
+    if opts.rules.is_some() && !logs_on {
+        tracing::info!("detection rules not evaluated: their findings are log records, and logs are off");
+    }
     let counters = Arc::new(SourceCounters::default());
     let (tx, mut rx) = mpsc::channel(opts.queue_capacity);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -262,7 +267,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         tokio::select! {
             ev = rx.recv() => match ev {
                 Some(ev) => {
-                    let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() };
+                    let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut(), records };
                     handle(ev, &mut enricher, &mut out, &clock, &opts.redact, &mut summary);
                 }
                 None => break,
@@ -282,7 +287,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
             _ = tick.tick() => {
                 enricher.cgroups.scan();
                 enricher.reap_stopped();
-                emit_lifecycle(&mut enricher, &mut Outputs { logs: sink.as_mut(), spans: span_sink.as_mut() });
+                emit_lifecycle(&mut enricher, &mut Outputs { logs: sink.as_mut(), spans: span_sink.as_mut(), records });
                 losses.report(&counters, &stats, &export_stats);
                 let proc_root = opts.proc_root.clone();
                 let removed = enricher.table.sweep(|pid, _| proc_root.join(pid.to_string()).exists());
@@ -366,6 +371,10 @@ fn emit_lifecycle(enricher: &mut Enricher, out: &mut Outputs<'_>) {
 struct Outputs<'a> {
     logs: &'a mut dyn LogSink,
     spans: &'a mut dyn SpanSink,
+    /// Whether logs or traces are exported. Without them (metrics only),
+    /// an exec only updates the process table and the container: no
+    /// record is built, no rule evaluated, no argument redacted.
+    records: bool,
 }
 
 /// The OTLP sender for metrics, from the `OTEL_EXPORTER_OTLP_[METRICS_]*`
@@ -441,7 +450,16 @@ fn handle(
 ) {
     match ev {
         Event::Exec(e) => {
-            let mut ctx = process_context(&e.header, enricher.table.on_exec(&e));
+            let info = enricher.table.on_exec(&e);
+            if !out.records {
+                // Metrics only: the entry above and the container (which
+                // names the cgroup of a container that may be gone by the
+                // next scan) are all the metrics need.
+                enricher.container(&e.header);
+                emit_lifecycle(enricher, out);
+                return;
+            }
+            let mut ctx = process_context(&e.header, info);
             // Nothing leaves the host with a secret in it: logs and spans
             // take the arguments from `ctx`.
             ctx.args = redact.args(&ctx.args);
