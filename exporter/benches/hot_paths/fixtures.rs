@@ -73,15 +73,15 @@ pub fn tree() -> ProcessTable {
     t.insert(ProcessInfo {
         pid: 1,
         comm: b"systemd".to_vec(),
-        exe: Some(b"/usr/lib/systemd/systemd".to_vec()),
+        exe: Some(b"/usr/lib/systemd/systemd".as_slice().into()),
         ..Default::default()
     });
     t.insert(ProcessInfo {
         pid: 50,
         ppid: Some(1),
         comm: b"bash".to_vec(),
-        exe: Some(b"/usr/bin/bash".to_vec()),
-        args: vec![b"bash".to_vec()],
+        exe: Some(b"/usr/bin/bash".as_slice().into()),
+        args: vec![b"bash".to_vec()].into(),
         ..Default::default()
     });
     t

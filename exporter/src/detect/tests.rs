@@ -90,8 +90,8 @@ fn exec(comm: &str, args: &[&str], memfd: bool) -> (ExecEvent, ProcessInfo) {
     let info = ProcessInfo {
         pid: 100,
         ppid: Some(50),
-        exe: Some(e.filename.clone()),
-        args: e.args.clone(),
+        exe: Some(e.filename.as_slice().into()),
+        args: e.args.as_slice().into(),
         comm: comm.as_bytes().to_vec(),
         exe_memfd: memfd,
         exe_deleted: memfd,
@@ -113,7 +113,7 @@ fn hits_sec(rs: &Ruleset, rec: &SecurityRecord, in_container: bool) -> Vec<Strin
 /// parent is `ppid` (50 is `bash`, 60 is `runc`).
 fn hits_sec_from(rs: &Ruleset, rec: &SecurityRecord, exe: Option<&str>, ppid: u32, in_container: bool) -> Vec<String> {
     let mut c = ctx(std::str::from_utf8(&rec.event.header.comm).unwrap());
-    c.exe = exe.map(|e| e.as_bytes().to_vec());
+    c.exe = exe.map(|e| e.as_bytes().into());
     c.ppid = Some(ppid);
     let mut t = table();
     t.insert(ProcessInfo { pid: 60, ppid: Some(1), comm: b"runc".to_vec(), ..Default::default() });
@@ -317,7 +317,7 @@ fn falco_compatibility_fields_come_from_the_event() {
         pid: 50,
         ppid: Some(1),
         comm: b"bash".to_vec(),
-        exe: Some(b"/bin/bash".to_vec()),
+        exe: Some(b"/bin/bash".as_slice().into()),
         ..Default::default()
     });
     let cont = container();

@@ -98,10 +98,10 @@ impl RuleView<'_> {
         }
     }
 
-    fn exe_path(&self) -> Option<Vec<u8>> {
+    fn exe_path(&self) -> Option<&[u8]> {
         match &self.subject {
-            Subject::Exec(e) => Some(e.filename.clone()),
-            Subject::Security(_) => self.info.and_then(|i| i.exe.clone()).or_else(|| self.ctx.exe.clone()),
+            Subject::Exec(e) => Some(&e.filename),
+            Subject::Security(_) => self.info.and_then(|i| i.exe.as_deref()).or(self.ctx.exe.as_deref()),
         }
     }
 
@@ -242,7 +242,7 @@ impl Event for RuleView<'_> {
             },
             Field::ProcName => text(&self.ctx.comm),
             Field::ProcExe => self.args().first().map_or(Value::None, |a| text(a)),
-            Field::ProcExepath => self.exe_path().map_or(Value::None, |p| text(&p)),
+            Field::ProcExepath => self.exe_path().map_or(Value::None, text),
             Field::ProcCmdline => owned(cmdline(&self.ctx.comm, self.args())),
             Field::ProcArgs => {
                 let rest: Vec<String> = self.args().iter().skip(1).map(|a| escape_bytes(a).into_owned()).collect();

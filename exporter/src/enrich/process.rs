@@ -1,5 +1,7 @@
 //! Process attributes from the event header and the process table.
 
+use std::sync::Arc;
+
 use crate::{decode::Header, process::ProcessInfo};
 
 /// The process an event belongs to, merged from the kernel header (always
@@ -16,20 +18,33 @@ pub struct ProcessContext {
     pub egid: Option<u32>,
     pub cgroup_id: u64,
     pub comm: Vec<u8>,
-    pub exe: Option<Vec<u8>>,
+    pub exe: Option<Arc<[u8]>>,
     pub args: Vec<Vec<u8>>,
 }
 
 /// Merges `header` with the table entry `info`, if any.
 #[must_use]
 pub fn process_context(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
-    ProcessContext { args: info.map(|i| i.args.clone()).unwrap_or_default(), ..process_identity(header, info) }
+    ProcessContext { args: info.map(|i| i.args.to_vec()).unwrap_or_default(), ..process_identity(header, info) }
 }
 
 /// [`process_context`] without the command line (`args` left empty), for
 /// records that do not carry it: a security event then copies no argv.
 #[must_use]
 pub fn process_identity(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
+    ProcessContext { comm: header.comm.clone(), ..identity(header, info) }
+}
+
+/// [`process_identity`] that moves the header's comm into the context
+/// instead of copying it, for a caller that is done with the header.
+#[must_use]
+pub fn process_identity_taking(header: &mut Header, info: Option<&ProcessInfo>) -> ProcessContext {
+    let comm = std::mem::take(&mut header.comm);
+    ProcessContext { comm, ..identity(header, info) }
+}
+
+/// Everything but the comm and the command line.
+fn identity(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
     ProcessContext {
         pid: header.pid,
         tid: header.tid,
@@ -39,7 +54,7 @@ pub fn process_identity(header: &Header, info: Option<&ProcessInfo>) -> ProcessC
         euid: info.and_then(|i| i.euid),
         egid: info.and_then(|i| i.egid),
         cgroup_id: header.cgroup_id,
-        comm: header.comm.clone(),
+        comm: Vec::new(),
         exe: info.and_then(|i| i.exe.clone()),
         args: Vec::new(),
     }
@@ -62,8 +77,13 @@ mod tests {
             start_time_ns: None,
             comm: b"c".to_vec(),
         };
-        let info =
-            ProcessInfo { pid: 5, ppid: Some(4), exe: Some(b"/x".to_vec()), euid: Some(0), ..Default::default() };
+        let info = ProcessInfo {
+            pid: 5,
+            ppid: Some(4),
+            exe: Some(b"/x".as_slice().into()),
+            euid: Some(0),
+            ..Default::default()
+        };
         let ctx = process_context(&header, Some(&info));
         assert_eq!((ctx.ppid, ctx.euid, ctx.exe.as_deref()), (Some(4), Some(0), Some(&b"/x"[..])));
         let bare = process_context(&header, None);

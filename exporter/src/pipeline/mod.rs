@@ -475,7 +475,7 @@ fn handle(
                 pid: e.header.pid,
                 ppid: ctx.ppid,
                 parent_name: parent.map(|p| p.comm.as_slice()),
-                parent_args: parent.map_or(&[], |p| p.args.as_slice()),
+                parent_args: parent.map_or(&[], |p| &p.args[..]),
                 start_ticks: info.and_then(|i| i.start_ticks),
                 time,
                 name: escape_bytes(basename(&e.filename)).into_owned(),

@@ -8,7 +8,7 @@ use sysotel_rules::{RuleInfo, Ruleset};
 use crate::{
     decode::SecurityEvent,
     detect::{RuleView, Subject, finding_log},
-    enrich::{ContainerIdentity, ProcessContext, process_identity},
+    enrich::{ContainerIdentity, ProcessContext, process_identity_taking},
     process::ProcessInfo,
     security::{SecurityRecord, binds::Binds, catalog, resolve::ProcFs},
     signals::{LogEvent, security::security_log},
@@ -99,15 +99,16 @@ pub(super) fn handle_security(
         }
         _ => {}
     }
-    let header = &rec.event.header;
-    let container = enricher.container(header);
+    let container = enricher.container(&rec.event.header);
     super::emit_lifecycle(enricher, out);
     // Neither step above touches the process table, so the entry is
     // borrowed from here on rather than copied.
     let info = enricher.table.get(pid);
     // Rules read the command line from the table entry (`info`).
-    let ctx = process_identity(header, info);
-    let time = clock.to_system_time(header.ktime_ns);
+    // The record's comm moves into the context (its attributes and the
+    // rules read it from there).
+    let ctx = process_identity_taking(&mut rec.event.header, info);
+    let time = clock.to_system_time(rec.event.header.ktime_ns);
     let matched = matching_rules(enricher, Subject::Security(&rec), &ctx, info, container.as_deref());
     let mut log = security_log(rec, &ctx, container, time);
     log.trace = enricher.spans.current(pid);

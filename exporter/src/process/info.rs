@@ -1,5 +1,7 @@
 //! One process as the table knows it.
 
+use std::sync::Arc;
+
 /// Identity and image of a process. Byte strings are kept as the kernel gave
 /// them (not always UTF-8).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -9,10 +11,10 @@ pub struct ProcessInfo {
     /// Start time in clock ticks since boot (the unit of `/proc/<pid>/stat`
     /// field 22), which both `/proc` and the kernel events can give.
     pub start_ticks: Option<u64>,
-    /// Executable path.
-    pub exe: Option<Vec<u8>>,
-    /// Argument vector.
-    pub args: Vec<Vec<u8>>,
+    /// Executable path (shared: forks and records take a reference).
+    pub exe: Option<Arc<[u8]>>,
+    /// Argument vector (shared: a fork's child starts with its parent's).
+    pub args: Arc<[Vec<u8>]>,
     pub comm: Vec<u8>,
     pub uid: Option<u32>,
     pub euid: Option<u32>,

@@ -3,7 +3,7 @@
 //! Processes may vanish mid-read and some entries may not parse; both are
 //! counted and skipped, never fatal.
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use procfs::process::Process;
 
@@ -61,8 +61,8 @@ fn read_process(process: &Process, proc_root: &Path) -> Option<ProcessInfo> {
         pid,
         ppid: u32::try_from(stat.ppid).ok().filter(|&p| p != 0),
         start_ticks: Some(stat.starttime),
-        exe,
-        args: split_args(&cmdline),
+        exe: exe.map(Arc::from),
+        args: split_args(&cmdline).into(),
         comm: stat.comm.into_bytes(),
         uid: status.as_ref().map(|s| s.ruid),
         euid: status.as_ref().map(|s| s.euid),

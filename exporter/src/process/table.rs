@@ -1,6 +1,6 @@
 //! The table itself and how fork, exec and exit change it.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use super::ProcessInfo;
 use crate::decode::{ExecEvent, ExitEvent, ForkEvent};
@@ -62,7 +62,7 @@ impl ProcessTable {
             ppid: Some(ev.header.pid),
             start_ticks: self.ticks(ev.child_start_time_ns),
             exe: parent.and_then(|p| p.exe.clone()),
-            args: parent.map(|p| p.args.clone()).unwrap_or_default(),
+            args: parent.map(|p| Arc::clone(&p.args)).unwrap_or_default(),
             comm: ev.header.comm.clone(),
             uid: Some(ev.header.uid),
             euid: parent.and_then(|p| p.euid),
@@ -82,15 +82,15 @@ impl ProcessTable {
         let previous = self.procs.remove(&h.pid).filter(|p| p.same_start(start));
         let ppid = h.ppid.or_else(|| previous.as_ref().and_then(|p| p.ppid));
         let args = if ev.args_missing {
-            previous.as_ref().map(|p| p.args.clone()).unwrap_or_default()
+            previous.as_ref().map(|p| Arc::clone(&p.args)).unwrap_or_default()
         } else {
-            ev.args.clone()
+            Arc::from(ev.args.as_slice())
         };
         let info = ProcessInfo {
             pid: h.pid,
             ppid,
             start_ticks: start.or_else(|| previous.as_ref().and_then(|p| p.start_ticks)),
-            exe: Some(ev.filename.clone()),
+            exe: Some(Arc::from(ev.filename.as_slice())),
             args,
             comm: h.comm.clone(),
             uid: Some(h.uid),
@@ -174,7 +174,7 @@ mod tests {
         );
         let e = t.on_exec(&exec(11, None, 2_000_000_000, b"/bin/ls", &[b"ls", b"-l"])).unwrap();
         assert_eq!(e.ppid, Some(10), "ppid comes from the fork when the kernel gave none");
-        assert_eq!(e.args, vec![b"ls".to_vec(), b"-l".to_vec()]);
+        assert_eq!(&e.args[..], [b"ls".to_vec(), b"-l".to_vec()]);
     }
 
     #[test]

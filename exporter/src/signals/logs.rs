@@ -189,7 +189,7 @@ mod tests {
             egid: Some(0),
             cgroup_id: 63,
             comm: b"echo".to_vec(),
-            exe: Some(b"/bin/echo".to_vec()),
+            exe: Some(b"/bin/echo".as_slice().into()),
             args: ev.args.clone(),
         };
         let log = exec_log(&ev, &ctx, None, SystemTime::UNIX_EPOCH);

@@ -201,7 +201,7 @@ mod tests {
             egid: None,
             cgroup_id: 5,
             comm: b"cp".to_vec(),
-            exe: Some(b"/bin/cp".to_vec()),
+            exe: Some(b"/bin/cp".as_slice().into()),
             args: vec![],
         }
     }
