@@ -170,29 +170,18 @@ pub const fn bucket_of(duration_ns: u64) -> usize {
     if duration_ns >> (HIST_BUCKETS - 1) != 0 {
         return HIST_BUCKETS - 1;
     }
-    // Below 2^31 from here on.
+    // Below 2^31 from here on: halve the search range five times.
     let mut v = duration_ns as u32;
     let mut b = 0;
-    if v >> 16 != 0 {
-        v >>= 16;
-        b += 16;
+    let mut step = 16;
+    while step > 0 {
+        if v >> step != 0 {
+            v >>= step;
+            b += step;
+        }
+        step >>= 1;
     }
-    if v >> 8 != 0 {
-        v >>= 8;
-        b += 8;
-    }
-    if v >> 4 != 0 {
-        v >>= 4;
-        b += 4;
-    }
-    if v >> 2 != 0 {
-        v >>= 2;
-        b += 2;
-    }
-    if v >> 1 != 0 {
-        b += 1;
-    }
-    b
+    b as usize
 }
 
 const _: () = assert!(size_of::<SyscallKey>() == 16);
