@@ -34,11 +34,10 @@ use exporter_common::{
 };
 
 use crate::{
-    kernel::read_at,
     maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     paths::{cwd, fd_path},
     process::fill_header,
-    syscalls::ARG_OFFSETS,
+    syscalls::{ARG_OFFSETS, reg},
 };
 
 /// Path prefixes whose reads are reported (writes always are).
@@ -280,52 +279,19 @@ unsafe fn read_sock(d: *mut SecurityData, ptr: u64, len_spec: u8, args: &[u64; 6
     0
 }
 
-/// Offset of the first of the 64 bytes of `struct pt_regs` that hold every
-/// x86-64 argument register (`ARG_OFFSETS` is the one source of the layout).
-#[cfg(bpf_target_arch = "x86_64")]
-const ARGS_SPAN: u32 = {
-    let mut low = ARG_OFFSETS[0];
-    let mut i = 1;
-    while i < ARG_OFFSETS.len() {
-        if ARG_OFFSETS[i] < low {
-            low = ARG_OFFSETS[i];
-        }
-        i += 1;
-    }
-    low
-};
-
-/// Which word of that span holds each argument.
-#[cfg(bpf_target_arch = "x86_64")]
-const ARG_WORDS: [usize; 6] = {
-    let mut words = [0; 6];
-    let mut i = 0;
-    while i < 6 {
-        assert!(ARG_OFFSETS[i] - ARGS_SPAN < 64 && ARG_OFFSETS[i] % 8 == 0);
-        words[i] = ((ARG_OFFSETS[i] - ARGS_SPAN) / 8) as usize;
-        i += 1;
-    }
-    words
-};
-
-/// The six syscall arguments from the saved user registers.
-///
-/// On x86-64 they sit in one 64-byte span of `struct pt_regs` (r10 to di),
-/// read with one helper call instead of six.
-#[cfg(bpf_target_arch = "x86_64")]
+/// The six syscall arguments from the saved user registers. `regs` is
+/// `sys_exit`'s BTF-typed `struct pt_regs *`: these are plain loads, which
+/// the verifier checks against the structure's layout, not helper calls.
 #[inline(always)]
 pub(crate) unsafe fn syscall_args(regs: *const u8) -> [u64; 6] {
-    let Ok(w) = (unsafe { read_at::<[u64; 8]>(regs, ARGS_SPAN) }) else { return [0; 6] };
-    [w[ARG_WORDS[0]], w[ARG_WORDS[1]], w[ARG_WORDS[2]], w[ARG_WORDS[3]], w[ARG_WORDS[4]], w[ARG_WORDS[5]]]
-}
-
-/// The six syscall arguments from the saved user registers.
-#[cfg(not(bpf_target_arch = "x86_64"))]
-#[inline(always)]
-pub(crate) unsafe fn syscall_args(regs: *const u8) -> [u64; 6] {
-    let mut out = [0u64; 6];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = unsafe { read_at::<u64>(regs, ARG_OFFSETS[i]) }.unwrap_or(0);
+    unsafe {
+        [
+            reg(regs, ARG_OFFSETS[0]),
+            reg(regs, ARG_OFFSETS[1]),
+            reg(regs, ARG_OFFSETS[2]),
+            reg(regs, ARG_OFFSETS[3]),
+            reg(regs, ARG_OFFSETS[4]),
+            reg(regs, ARG_OFFSETS[5]),
+        ]
     }
-    out
 }

@@ -8,7 +8,8 @@
 //! - `sched_switch` (`tp_btf`): a thread that leaves the CPU mid-call (it
 //!   blocked or was preempted) takes its slot along, into its `INFLIGHT`
 //!   task-local storage (no hashing, freed with the task).
-//! - `sys_exit` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long ret)`):
+//! - `sys_exit` (`tp_btf`, `TP_PROTO(struct pt_regs *regs, long ret)`: BTF-
+//!   typed, so the saved registers are read with plain loads, no helper):
 //!   takes the start from the CPU slot when it is filled (the call never
 //!   left the CPU: most calls), else from the thread's storage; then adds the
 //!   call to the (cgroup, syscall) figures (see `syscall_stats.rs`).
@@ -66,7 +67,6 @@ use exporter_common::{
 };
 
 use crate::{
-    kernel::read_at,
     maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     process::fill_header,
     security::{emit_security, syscall_args},
@@ -124,6 +124,13 @@ pub(crate) fn clear_conns(tgid: u32) {
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
 const EINPROGRESS: i64 = 115;
+
+/// The register saved at byte `offset` of `regs`, `sys_exit`'s BTF-typed
+/// `struct pt_regs *` (a load the verifier checks, not a helper call).
+#[inline(always)]
+pub(crate) unsafe fn reg(regs: *const u8, offset: u32) -> u64 {
+    unsafe { read_volatile(regs.add(offset as usize).cast::<u64>()) }
+}
 
 /// Byte offsets of the six syscall arguments in `struct pt_regs` (the user
 /// registers saved at entry, still intact at `sys_exit`).
@@ -210,8 +217,8 @@ fn take_inflight() -> (u64, u32) {
     }
 }
 
-#[raw_tracepoint(tracepoint = "sys_exit")]
-pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
+#[btf_tracepoint(function = "sys_exit")]
+pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
     let cfg = agent();
     let ret = ctx.arg::<u64>(1) as i64;
     let (start, inflight_nr) = take_inflight();
@@ -220,11 +227,7 @@ pub fn sys_exit(ctx: RawTracePointContext) -> u32 {
     // mid-call. The number is then read from the saved registers, and only
     // the security record is told (there is no duration).
     let timed = start != 0;
-    let nr = if timed {
-        inflight_nr
-    } else {
-        unsafe { read_at::<u64>(ctx.arg::<u64>(0) as *const u8, NR_OFFSET) }.unwrap_or(u64::MAX) as u32
-    };
+    let nr = if timed { inflight_nr } else { (unsafe { reg(ctx.arg::<*const u8>(0), NR_OFFSET) }) as u32 };
     let duration = if timed { unsafe { bpf_ktime_get_ns() }.saturating_sub(start) } else { 0 };
     if cfg.flags & AGENT_SLOW_SPECS != 0
         && let Some(spec) = SYSCALL_SPECS.get(nr)
@@ -268,7 +271,7 @@ fn boot_time_of(start: u64) -> u64 {
 /// Sends a `slow_syscall` record with the call's arguments and target.
 #[inline(always)]
 unsafe fn emit_slow(
-    ctx: &RawTracePointContext,
+    ctx: &BtfTracePointContext,
     nr: u32,
     ret: i64,
     start: u64,
@@ -292,9 +295,8 @@ unsafe fn emit_slow(
         (*d).reserved = 0;
         (*d).target_kind = 0;
         (*d).target_len = 0;
-        for i in 0..3 {
-            (*d).args[i] = read_at::<u64>(regs, ARG_OFFSETS[i]).unwrap_or(0);
-        }
+        // Spelled out: each offset must be a constant for the verifier.
+        (*d).args = [reg(regs, ARG_OFFSETS[0]), reg(regs, ARG_OFFSETS[1]), reg(regs, ARG_OFFSETS[2])];
         let dst = (&raw mut (*d).target).cast::<core::ffi::c_void>();
         if target == SLOW_TARGET_PATH_ARG0 || target == SLOW_TARGET_PATH_ARG1 {
             let src = if target == SLOW_TARGET_PATH_ARG0 { (*d).args[0] } else { (*d).args[1] };
@@ -321,7 +323,7 @@ unsafe fn emit_slow(
 /// read/write family.
 #[inline(always)]
 unsafe fn track_conn(
-    ctx: &RawTracePointContext,
+    ctx: &BtfTracePointContext,
     role: u32,
     ret: i64,
     start: u64,
@@ -332,7 +334,7 @@ unsafe fn track_conn(
         return Ok(());
     }
     let regs = ctx.arg::<u64>(0) as *const u8;
-    let arg0 = unsafe { read_at::<u64>(regs, ARG_OFFSETS[0]) }?;
+    let arg0 = unsafe { reg(regs, ARG_OFFSETS[0]) };
     if role == CONN_ROLE_SEND || role == CONN_ROLE_RECV {
         if ret <= 0 {
             return Ok(());
@@ -371,7 +373,7 @@ unsafe fn track_conn(
     } else {
         return Ok(());
     };
-    let addr = unsafe { read_at::<u64>(regs, ARG_OFFSETS[1]) }?;
+    let addr = unsafe { reg(regs, ARG_OFFSETS[1]) };
     if addr == 0 {
         return Ok(());
     }

@@ -87,7 +87,7 @@ pub const PROGRAMS: [Attached; 6] = [
     // Before sys_enter: a call that leaves its CPU must always find it.
     Attached { program: "sched_switch", hook: Hook::Btf { name: "sched_switch" }, group: Group::SyscallMetrics },
     Attached { program: "sys_enter", hook: Hook::Raw { name: "sys_enter" }, group: Group::SyscallMetrics },
-    Attached { program: "sys_exit", hook: Hook::Raw { name: "sys_exit" }, group: Group::SyscallMetrics },
+    Attached { program: "sys_exit", hook: Hook::Btf { name: "sys_exit" }, group: Group::SyscallMetrics },
 ];
 
 /// Which groups to load.
