@@ -117,11 +117,11 @@ fn split_path(path: &str) -> (Option<&str>, Option<&str>) {
     let Some(i) = trimmed.rfind('/') else {
         return if trimmed.is_empty() { (None, None) } else { (Some(""), Some(trimmed)) };
     };
-    let dir = if i == 0 { "/" } else { trimmed[..i].trim_end_matches('/') };
-    let dir = if dir.is_empty() { "/" } else { dir };
+    // Empty when only slashes come before the name: then it is the root.
+    let dir = trimmed[..i].trim_end_matches('/');
     let name = &trimmed[i + 1..];
-    let name = (!name.is_empty() && name != "..").then_some(name);
-    (if trimmed.is_empty() { None } else { Some(dir) }, name)
+    // Never empty: `trimmed` does not end with a slash.
+    (Some(if dir.is_empty() { "/" } else { dir }), (name != "..").then_some(name))
 }
 
 /// A one-line summary: `openat /etc/shadow O_RDONLY = 3`.
