@@ -227,7 +227,8 @@ pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
     // mid-call. The number is then read from the saved registers, and only
     // the security record is told (there is no duration).
     let timed = start != 0;
-    let nr = if timed { inflight_nr } else { (unsafe { reg(ctx.arg::<*const u8>(0), NR_OFFSET) }) as u32 };
+    let regs: *const u8 = ctx.arg(0);
+    let nr = if timed { inflight_nr } else { (unsafe { reg(regs, NR_OFFSET) }) as u32 };
     let duration = if timed { unsafe { bpf_ktime_get_ns() }.saturating_sub(start) } else { 0 };
     if cfg.flags & AGENT_SLOW_SPECS != 0
         && let Some(spec) = SYSCALL_SPECS.get(nr)
@@ -236,13 +237,12 @@ pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
         let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
         if tgid != cfg.agent_pid {
             if timed && spec.threshold_ns != 0 && duration >= spec.threshold_ns {
-                let _ = unsafe { emit_slow(&ctx, nr, ret, start, duration, spec.target) };
+                let _ = unsafe { emit_slow(regs, nr, ret, start, duration, spec.target) };
             }
             if timed && spec.conn_role != CONN_ROLE_NONE {
-                let _ = unsafe { track_conn(&ctx, spec.conn_role, ret, start, duration, tgid) };
+                let _ = unsafe { track_conn(regs, spec.conn_role, ret, start, duration, tgid) };
             }
             if spec.security.enabled != 0 {
-                let regs = ctx.arg::<u64>(0) as *const u8;
                 let args = unsafe { syscall_args(regs) };
                 unsafe { emit_security(&spec.security, nr, ret, &args, tgid) };
             }
@@ -257,34 +257,24 @@ pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
     0
 }
 
-/// `start`, a `bpf_ktime_get_ns` reading, on the boot-time clock (they
-/// differ by the time spent suspended), for the records that carry it.
+/// `start`, a `bpf_ktime_get_ns` reading of a timed call, on the boot-time
+/// clock (they differ by the time spent suspended), for the records that
+/// carry it.
 #[inline(always)]
 fn boot_time_of(start: u64) -> u64 {
-    if start == 0 {
-        return 0;
-    }
     let (boot, mono) = unsafe { (bpf_ktime_get_boot_ns(), bpf_ktime_get_ns()) };
     start.wrapping_add(boot.wrapping_sub(mono))
 }
 
 /// Sends a `slow_syscall` record with the call's arguments and target.
 #[inline(always)]
-unsafe fn emit_slow(
-    ctx: &BtfTracePointContext,
-    nr: u32,
-    ret: i64,
-    start: u64,
-    duration: u64,
-    target: u32,
-) -> Result<(), i64> {
+unsafe fn emit_slow(regs: *const u8, nr: u32, ret: i64, start: u64, duration: u64, target: u32) -> Result<(), i64> {
     let off = offsets();
     let Some(mut entry) = EVENTS.reserve::<SlowSyscallEvent>(0) else {
         count(Stat::RingbufFull);
         return Err(-1);
     };
     let ev = entry.as_mut_ptr();
-    let regs = ctx.arg::<u64>(0) as *const u8;
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::SlowSyscall, size_of::<SlowSyscallEvent>(), &off);
         let d = &raw mut (*ev).data;
@@ -322,18 +312,10 @@ unsafe fn emit_slow(
 /// Connection tracking at `sys_exit` of connect, accept, close and the
 /// read/write family.
 #[inline(always)]
-unsafe fn track_conn(
-    ctx: &BtfTracePointContext,
-    role: u32,
-    ret: i64,
-    start: u64,
-    duration: u64,
-    tgid: u32,
-) -> Result<(), i64> {
+unsafe fn track_conn(regs: *const u8, role: u32, ret: i64, start: u64, duration: u64, tgid: u32) -> Result<(), i64> {
     if (role == CONN_ROLE_SEND || role == CONN_ROLE_RECV || role == CONN_ROLE_CLOSE) && !may_have_conns(tgid) {
         return Ok(());
     }
-    let regs = ctx.arg::<u64>(0) as *const u8;
     let arg0 = unsafe { reg(regs, ARG_OFFSETS[0]) };
     if role == CONN_ROLE_SEND || role == CONN_ROLE_RECV {
         if ret <= 0 {
