@@ -450,26 +450,25 @@ fn handle(
 ) {
     match ev {
         Event::Exec(e) => {
-            let info = enricher.table.on_exec(&e);
-            if !out.records {
-                // Metrics only: the entry above and the container (which
-                // names the cgroup of a container that may be gone by the
-                // next scan) are all the metrics need.
-                enricher.container(&e.header);
-                emit_lifecycle(enricher, out);
-                return;
-            }
-            let mut ctx = process_context(&e.header, info);
-            // Nothing leaves the host with a secret in it: logs and spans
-            // take the arguments from `ctx`.
-            ctx.args = redact.args(&ctx.args);
+            enricher.table.on_exec(&e);
+            // Metrics need the container too: it names the cgroup of a
+            // container that may be gone by the next scan.
             let container = enricher.container(&e.header);
             emit_lifecycle(enricher, out);
-            let time = clock.to_system_time(e.header.ktime_ns);
+            if !out.records {
+                // Metrics only: the table entry and the container are all
+                // they need.
+                return;
+            }
             // The entry `on_exec` just wrote (neither step above touches
             // the table), and the parent's, borrowed rather than copied:
             // the span bookkeeping is a different field of the enricher.
             let info = enricher.table.get(e.header.pid);
+            let mut ctx = process_context(&e.header, info);
+            // Nothing leaves the host with a secret in it: logs and spans
+            // take the arguments from `ctx`.
+            ctx.args = redact.args(&ctx.args);
+            let time = clock.to_system_time(e.header.ktime_ns);
             let parent = ctx.ppid.and_then(|p| enricher.table.get(p));
             let (finished, span) = enricher.spans.on_exec(ExecInfo {
                 pid: e.header.pid,
