@@ -8,18 +8,32 @@ use crate::util::sockaddr::{SockAddr, parse_sockaddr};
 pub const AT_FDCWD: i32 = -100;
 
 fn flag_names(value: u64, table: &[(u64, &str)]) -> String {
-    let mut out = Vec::new();
+    let mut out = String::with_capacity(32);
+    push_flag_names(&mut out, value, table);
+    if out.is_empty() { "0".to_string() } else { out }
+}
+
+/// Appends the `|`-joined names of `value`'s bits in `table`, then any bits
+/// left as hex, to `out` (nothing for 0): one buffer, no string per name.
+fn push_flag_names(out: &mut String, value: u64, table: &[(u64, &str)]) {
+    let start = out.len();
     let mut rest = value;
     for (bit, name) in table {
         if *bit != 0 && value & bit == *bit {
-            out.push((*name).to_string());
+            if out.len() > start {
+                out.push('|');
+            }
+            out.push_str(name);
             rest &= !bit;
         }
     }
     if rest != 0 {
-        out.push(format!("{rest:#x}"));
+        if out.len() > start {
+            out.push('|');
+        }
+        use std::fmt::Write as _;
+        let _ = write!(out, "{rest:#x}");
     }
-    if out.is_empty() { "0".to_string() } else { out.join("|") }
 }
 
 const fn bits(v: i32) -> u64 {
@@ -61,7 +75,13 @@ pub fn open_flags(flags: u64) -> String {
         (bits(libc::O_SYNC & !libc::O_DSYNC), "O_SYNC"),
     ];
     let rest = flags & !0o3;
-    if rest == 0 { access.to_string() } else { format!("{access}|{}", flag_names(rest, table)) }
+    let mut out = String::with_capacity(48);
+    out.push_str(access);
+    if rest != 0 {
+        out.push('|');
+        push_flag_names(&mut out, rest, table);
+    }
+    out
 }
 
 /// Whether open flags write (or create, or truncate).

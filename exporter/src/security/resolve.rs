@@ -40,6 +40,21 @@ impl ProcLookup for ProcFs {
 /// not followed.
 #[must_use]
 pub fn normalize(path: &str) -> String {
+    if is_normal(path) { path.to_owned() } else { normalize_components(path) }
+}
+
+/// Whether `path` is already in [`normalize`]'s form: absolute, and every
+/// component after the root non-empty and neither `.` nor `..` (no repeated
+/// or trailing slash). Most paths are, and are then copied as they are.
+fn is_normal(path: &str) -> bool {
+    match path.strip_prefix('/') {
+        Some("") => true,
+        Some(rest) => rest.split('/').all(|c| !c.is_empty() && c != "." && c != ".."),
+        None => false,
+    }
+}
+
+fn normalize_components(path: &str) -> String {
     let mut out = PathBuf::from("/");
     for c in Path::new(path).components() {
         match c {
@@ -106,6 +121,23 @@ pub(crate) mod tests {
         assert_eq!(absolute(&p, 2, None, "x"), None);
         assert_eq!(absolute(&p, 2, None, "/a//b/../c").as_deref(), Some("/a/c"));
         assert_eq!(normalize("/../.."), "/");
+    }
+
+    #[test]
+    fn normal_paths_are_copied_as_the_component_walk_would_give_them() {
+        for p in [
+            "/", "/a", "/a/b", "/a/b/", "//a", "/a//b", "/./a", "/a/.", "/a/..", "/a/../b", "/..", "a/b", "", ".",
+            "/.a", "/a./b..", "/...",
+        ] {
+            assert_eq!(normalize(p), normalize_components(p), "{p:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_agrees_with_the_component_walk(p in "[/a.]{0,12}") {
+            proptest::prop_assert_eq!(normalize(&p), normalize_components(&p));
+        }
     }
 
     #[test]
