@@ -103,6 +103,19 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             };
             table.row(vec![measure.label().into(), config.label().into(), format!("{value:.0}"), slowdown, ratio]);
         }
+        // Full mode's slowdown against no tracer within each run, whose two
+        // figures were taken minutes apart rather than across the bench.
+        let per_run = results.paired_slowdowns(measure, Config::Full);
+        if !per_run.is_empty() {
+            let each: Vec<String> = per_run.iter().map(|s| format!("{s:+.1}")).collect();
+            table.row(vec![
+                measure.label().into(),
+                "sysotel full, slowdown per run (%)".into(),
+                String::new(),
+                format!("target < 5 %; per run {}", each.join(" ")),
+                median(&per_run).map_or_else(|| "n/a".into(), |m| format!("{m:+.1} %")),
+            ]);
+        }
     }
     for (point, samples) in &results.footprint {
         let rss = median(&samples.iter().map(|s| s.rss_mib).collect::<Vec<_>>()).unwrap_or(f64::NAN);

@@ -69,6 +69,18 @@ impl Results {
         let (base, ours, theirs) = (get(Config::None), get(config), get(reference));
         base.iter().zip(ours).zip(theirs).filter(|((b, _), t)| **t > **b).map(|((b, o), t)| (o - b) / (t - b)).collect()
     }
+
+    /// Per run, how much slower (%) `config` ran a rate workload than no
+    /// tracer in the same run.
+    pub fn paired_slowdowns(&self, measure: Measure, config: Config) -> Vec<f64> {
+        let get = |c| self.figures.get(&(measure, c)).map_or(&[][..], Vec::as_slice);
+        get(Config::None)
+            .iter()
+            .zip(get(config))
+            .filter(|(b, _)| **b > 0.0)
+            .map(|(b, v)| (1.0 - v / b) * 100.0)
+            .collect()
+    }
 }
 
 /// The median (mean of the middle two for an even count).
@@ -116,5 +128,16 @@ mod tests {
         // The third run's floor added nothing: left out.
         assert_eq!(r.paired_ratios(Measure::Getppid, Config::Metrics, Config::Floor), vec![2.0, 2.5]);
         assert!(r.paired_ratios(Measure::OpenClose, Config::Metrics, Config::Floor).is_empty());
+    }
+
+    #[test]
+    fn paired_slowdowns_compare_each_run_with_its_own_baseline() {
+        let mut r = Results::default();
+        r.figures.insert((Measure::ExecStorm, Config::None), vec![1000.0, 2000.0]);
+        r.figures.insert((Measure::ExecStorm, Config::Full), vec![950.0, 2000.0]);
+        let s = r.paired_slowdowns(Measure::ExecStorm, Config::Full);
+        assert_eq!(s.len(), 2);
+        assert!((s[0] - 5.0).abs() < 1e-9 && s[1].abs() < 1e-9, "{s:?}");
+        assert!(r.paired_slowdowns(Measure::ForkExecStorm, Config::Full).is_empty());
     }
 }
