@@ -14,7 +14,7 @@ use crate::{
     process::{ProcessInfo, ProcessTable},
     security::SecurityRecord,
     signals::metrics::syscalls::errno_name,
-    util::{sockaddr::SockAddr, text::escape_bytes},
+    util::{path::split_path, sockaddr::SockAddr, text::escape_bytes},
 };
 
 /// Ancestors looked up at most (`proc.aname` without index).
@@ -293,18 +293,18 @@ impl Event for RuleView<'_> {
             Field::FdNameraw => {
                 rec.and_then(|r| r.event.paths[0].as_deref().or(r.event.paths[1].as_deref())).map_or(Value::None, text)
             }
-            Field::FdDirectory => {
-                rec.and_then(|r| r.file.as_deref().filter(|_| r.file_resolved)).map_or(Value::None, |f| {
-                    let dir =
-                        std::path::Path::new(f).parent().map_or_else(String::new, |d| d.to_string_lossy().into_owned());
-                    owned(dir)
-                })
-            }
-            Field::FdFilename => rec.and_then(|r| r.file.as_deref()).map_or(Value::None, |f| {
-                owned(
+            // A resolved file is normalized: cut it in place, as the record's
+            // `file.directory` and `file.name` are.
+            Field::FdDirectory => rec
+                .and_then(|r| r.file.as_deref().filter(|_| r.file_resolved))
+                .map_or(Value::None, |f| Value::Str(Cow::Borrowed(split_path(f).0.unwrap_or("")))),
+            Field::FdFilename => match rec.and_then(|r| Some((r.file.as_deref()?, r.file_resolved))) {
+                Some((f, true)) => Value::Str(Cow::Borrowed(split_path(f).1.unwrap_or(""))),
+                Some((f, false)) => owned(
                     std::path::Path::new(f).file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-                )
-            }),
+                ),
+                None => Value::None,
+            },
             Field::FdTypechar | Field::FdType | Field::FdSockfamily => {
                 let kind = match rec {
                     Some(r) => match &r.sockaddr {
