@@ -24,14 +24,34 @@ pub use otlp::{Destination, OtlpSetupError};
 pub use resource::agent_resource;
 pub use terminal::{TerminalSink, format_line};
 
-use std::sync::Arc;
+use std::{sync::Arc, time::SystemTime};
 
-use crate::{config::LogsOutput, signals::LogEvent};
+use crate::{
+    config::LogsOutput,
+    enrich::{ContainerIdentity, ProcessContext},
+    security::SecurityRecord,
+    signals::{LogEvent, security::security_log, traces::SpanRef},
+};
 
 /// A destination for log records.
 pub trait LogSink: Send {
     /// Takes one record; must not block on the network.
     fn emit(&mut self, event: LogEvent);
+    /// Takes a security event's record (`sysotel.security.<category>`) as
+    /// the event itself. By default it is built with [`security_log`] and
+    /// emitted; a sink that encodes records on arrival writes it directly.
+    fn emit_security(
+        &mut self,
+        rec: SecurityRecord,
+        ctx: &ProcessContext,
+        container: Option<Arc<ContainerIdentity>>,
+        time: SystemTime,
+        trace: Option<SpanRef>,
+    ) {
+        let mut log = security_log(rec, ctx, container, time);
+        log.trace = trace;
+        self.emit(log);
+    }
     /// Flushes and releases the destination.
     ///
     /// # Errors
@@ -44,6 +64,15 @@ pub struct NullSink;
 
 impl LogSink for NullSink {
     fn emit(&mut self, _event: LogEvent) {}
+    fn emit_security(
+        &mut self,
+        _rec: SecurityRecord,
+        _ctx: &ProcessContext,
+        _container: Option<Arc<ContainerIdentity>>,
+        _time: SystemTime,
+        _trace: Option<SpanRef>,
+    ) {
+    }
     fn shutdown(&mut self) -> Result<(), String> {
         Ok(())
     }

@@ -110,7 +110,16 @@ pub(super) fn handle_security(
     let ctx = process_identity_taking(&mut rec.event.header, info);
     let time = clock.to_system_time(rec.event.header.ktime_ns);
     let matched = matching_rules(enricher, Subject::Security(&rec), &ctx, info, container.as_deref());
+    let trace = enricher.spans.current(pid);
+    if matched.is_empty() {
+        // Most events: the sink takes the record itself (the OTLP sink
+        // encodes it with no intermediate `LogEvent`).
+        out.logs.emit_security(rec, &ctx, container, time, trace);
+        summary.logs_emitted += 1;
+        return;
+    }
+    // Findings repeat the record's attributes: build it once for all.
     let mut log = security_log(rec, &ctx, container, time);
-    log.trace = enricher.spans.current(pid);
+    log.trace = trace;
     emit_with_findings(enricher, matched, log, out, summary);
 }

@@ -8,6 +8,7 @@ use opentelemetry::{
 };
 use semconv::{attribute as attr, event};
 
+use super::AttrWriter;
 use crate::{
     decode::ExecEvent,
     enrich::{ContainerIdentity, ProcessContext},
@@ -49,28 +50,24 @@ fn text(bytes: &[u8]) -> AnyValue {
     AnyValue::String(escape_bytes(bytes).into_owned().into())
 }
 
-fn int(v: impl Into<i64>) -> AnyValue {
-    AnyValue::Int(v.into())
-}
-
 /// Process identity attributes shared by every process-scoped record.
-pub fn process_attributes(ctx: &ProcessContext, out: &mut Vec<Attr>) {
-    out.push((Key::from_static_str(attr::PROCESS_PID), int(ctx.pid)));
+pub fn process_attributes<W: AttrWriter + ?Sized>(ctx: &ProcessContext, out: &mut W) {
+    out.int(attr::PROCESS_PID, i64::from(ctx.pid));
     if ctx.tid != ctx.pid {
-        out.push((Key::from_static_str(attr::PROCESS_THREAD_ID), int(ctx.tid)));
+        out.int(attr::PROCESS_THREAD_ID, i64::from(ctx.tid));
     }
     if let Some(ppid) = ctx.ppid {
-        out.push((Key::from_static_str(attr::PROCESS_PARENT_PID), int(ppid)));
+        out.int(attr::PROCESS_PARENT_PID, i64::from(ppid));
     }
-    out.push((Key::from_static_str(attr::PROCESS_REAL_USER_ID), int(ctx.uid)));
-    out.push((Key::from_static_str(attr::PROCESS_REAL_GROUP_ID), int(ctx.gid)));
+    out.int(attr::PROCESS_REAL_USER_ID, i64::from(ctx.uid));
+    out.int(attr::PROCESS_REAL_GROUP_ID, i64::from(ctx.gid));
     if let Some(euid) = ctx.euid {
-        out.push((Key::from_static_str(attr::PROCESS_USER_ID), int(euid)));
+        out.int(attr::PROCESS_USER_ID, i64::from(euid));
     }
     if let Some(egid) = ctx.egid {
-        out.push((Key::from_static_str(attr::PROCESS_GROUP_ID), int(egid)));
+        out.int(attr::PROCESS_GROUP_ID, i64::from(egid));
     }
-    out.push((Key::from_static_str(attr::CGROUP_ID), int(i64::try_from(ctx.cgroup_id).unwrap_or(i64::MAX))));
+    out.int(attr::CGROUP_ID, i64::try_from(ctx.cgroup_id).unwrap_or(i64::MAX));
 }
 
 /// The `sysotel.process.exec` record.

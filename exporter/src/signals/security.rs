@@ -2,13 +2,13 @@
 
 use std::{sync::Arc, time::SystemTime};
 
-use opentelemetry::{
-    Key,
-    logs::{AnyValue, Severity},
-};
+use opentelemetry::logs::Severity;
 use semconv::{attribute as attr, event};
 
-use super::logs::{Attr, LogEvent, process_attributes};
+use super::{
+    AttrWriter,
+    logs::{Attr, LogEvent, process_attributes},
+};
 use crate::{
     enrich::{ContainerIdentity, ProcessContext},
     security::{Category, SecurityRecord},
@@ -32,59 +32,50 @@ pub const fn event_name(c: Category) -> &'static str {
     }
 }
 
-fn s(v: impl Into<String>) -> AnyValue {
-    AnyValue::String(v.into().into())
-}
-
-/// A static string value: no allocation.
-fn st(v: &'static str) -> AnyValue {
-    AnyValue::String(opentelemetry::StringValue::from(v))
-}
-
-fn key(k: &'static str) -> Key {
-    Key::from_static_str(k)
-}
-
 /// The record's attributes (findings repeat them). Takes the record: its
 /// rendered arguments and paths move into the attributes, uncopied.
 #[must_use]
 pub fn security_attributes(rec: SecurityRecord, ctx: &ProcessContext) -> Vec<Attr> {
     let mut a = Vec::with_capacity(20);
-    process_attributes(ctx, &mut a);
-    a.push((key(attr::PROCESS_EXECUTABLE_NAME), s(escape_bytes(&ctx.comm).into_owned())));
+    write_security_attributes(rec, ctx, &mut a);
+    a
+}
+
+/// [`security_attributes`] into any [`AttrWriter`], in the same order.
+pub fn write_security_attributes<W: AttrWriter + ?Sized>(rec: SecurityRecord, ctx: &ProcessContext, a: &mut W) {
+    process_attributes(ctx, a);
+    a.str(attr::PROCESS_EXECUTABLE_NAME, &escape_bytes(&ctx.comm));
     if let Some(exe) = &ctx.exe {
-        a.push((key(attr::PROCESS_EXECUTABLE_PATH), s(escape_bytes(exe).into_owned())));
+        a.str(attr::PROCESS_EXECUTABLE_PATH, &escape_bytes(exe));
     }
-    a.push((key(attr::SYSCALL_NAME), st(rec.def.name)));
-    a.push((key(attr::SYSCALL_RETURN), AnyValue::Int(rec.event.ret)));
+    a.static_str(attr::SYSCALL_NAME, rec.def.name);
+    a.int(attr::SYSCALL_RETURN, rec.event.ret);
     if rec.event.failed() {
-        a.push((key(attr::ERROR_TYPE), s(errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)))));
+        a.string(attr::ERROR_TYPE, errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)));
     }
-    let args: std::collections::HashMap<Key, AnyValue> =
-        rec.args.into_iter().map(|(n, v)| (Key::from_static_str(n), s(v))).collect();
-    a.push((key(attr::SYSCALL_ARGS), AnyValue::Map(Box::new(args))));
+    a.string_map(attr::SYSCALL_ARGS, rec.args);
     if rec.event.truncated {
-        a.push((key(attr::SYSCALL_ARGS_TRUNCATED), AnyValue::Boolean(true)));
+        a.bool(attr::SYSCALL_ARGS_TRUNCATED, true);
     }
     if let Some(file) = rec.file {
         if rec.file_resolved {
             let (dir, name) = split_path(&file);
             if let Some(dir) = dir {
-                a.push((key(attr::FILE_DIRECTORY), s(dir)));
+                a.str(attr::FILE_DIRECTORY, dir);
             }
             if let Some(name) = name {
-                a.push((key(attr::FILE_NAME), s(name)));
+                a.str(attr::FILE_NAME, name);
             }
         } else {
-            a.push((key(attr::FILE_PATH_RESOLVED), AnyValue::Boolean(false)));
+            a.bool(attr::FILE_PATH_RESOLVED, false);
         }
-        a.push((key(attr::FILE_PATH), s(file)));
+        a.string(attr::FILE_PATH, file);
     }
     if let Some(t) = rec.target {
-        a.push((key(attr::FILE_TARGET_PATH), s(t)));
+        a.string(attr::FILE_TARGET_PATH, t);
     }
     if rec.event.watched {
-        a.push((key(attr::FILE_WATCHED), AnyValue::Boolean(true)));
+        a.bool(attr::FILE_WATCHED, true);
     }
     if let Some(addr) = &rec.sockaddr {
         let local = matches!(rec.def.name, "bind" | "listen");
@@ -95,18 +86,17 @@ pub fn security_attributes(rec: SecurityRecord, ctx: &ProcessContext) -> Vec<Att
         };
         match addr {
             SockAddr::Inet { ip, port } => {
-                a.push((key(addr_key), s(ip.to_string())));
-                a.push((key(port_key), AnyValue::Int(i64::from(*port))));
-                a.push((key(attr::NETWORK_TYPE), st(if ip.is_ipv4() { "ipv4" } else { "ipv6" })));
+                a.string(addr_key, ip.to_string());
+                a.int(port_key, i64::from(*port));
+                a.static_str(attr::NETWORK_TYPE, if ip.is_ipv4() { "ipv4" } else { "ipv6" });
             }
             SockAddr::Unix(path) => {
-                a.push((key(addr_key), s(path.clone())));
-                a.push((key(attr::NETWORK_TRANSPORT), st("unix")));
+                a.str(addr_key, path);
+                a.static_str(attr::NETWORK_TRANSPORT, "unix");
             }
             SockAddr::Other { .. } => {}
         }
     }
-    a
 }
 
 /// A one-line summary: `openat /etc/shadow O_RDONLY = 3`.
@@ -138,6 +128,9 @@ pub fn summary(rec: &SecurityRecord) -> String {
     line
 }
 
+/// The severity of every `sysotel.security.<category>` record.
+pub const SECURITY_SEVERITY: Severity = Severity::Info;
+
 /// The `sysotel.security.<category>` record.
 #[must_use]
 pub fn security_log(
@@ -149,7 +142,7 @@ pub fn security_log(
     LogEvent {
         time,
         event_name: event_name(rec.category()),
-        severity: Severity::Info,
+        severity: SECURITY_SEVERITY,
         body: Some(summary(&rec)),
         attributes: security_attributes(rec, ctx),
         container,
@@ -159,11 +152,17 @@ pub fn security_log(
 
 #[cfg(test)]
 mod tests {
+    use opentelemetry::{Key, logs::AnyValue};
+
     use super::*;
     use crate::{
         decode::{Header, SecurityEvent},
         security::{catalog::by_name, resolve::ProcLookup},
     };
+
+    fn s(v: impl Into<String>) -> AnyValue {
+        AnyValue::String(v.into().into())
+    }
 
     struct NoProc;
     impl ProcLookup for NoProc {

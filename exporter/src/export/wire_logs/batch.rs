@@ -124,7 +124,18 @@ impl Batcher {
     /// record filled it. `now` is read only for the first record of a batch
     /// (its age decides when the batch is due), not on every record.
     pub fn push(&mut self, event: &LogEvent, now: impl FnOnce() -> Instant, observed: SystemTime) -> Option<Batch> {
-        let resource = self.resource_of(event.container.as_ref());
+        self.push_with(event.container.as_ref(), now, |buf| encode::record(buf, event, observed))
+    }
+
+    /// [`Self::push`] for a record of `container` that `write` encodes (one
+    /// `ScopeLogs.log_records` field, appended to the buffer it is given).
+    pub fn push_with(
+        &mut self,
+        container: Option<&Arc<ContainerIdentity>>,
+        now: impl FnOnce() -> Instant,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Option<Batch> {
+        let resource = self.resource_of(container);
         let part = match self.parts.iter().position(|p| Arc::ptr_eq(&p.resource, &resource)) {
             Some(i) => &mut self.parts[i],
             None => {
@@ -136,7 +147,7 @@ impl Batcher {
             }
         };
         let before = part.records.len();
-        encode::record(&mut part.records, event, observed);
+        write(&mut part.records);
         self.bytes += part.records.len() - before;
         self.records += 1;
         self.oldest.get_or_insert_with(now);

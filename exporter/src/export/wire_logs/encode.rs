@@ -18,10 +18,13 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use opentelemetry::{Array, KeyValue, StringValue, Value, logs::AnyValue};
+use opentelemetry::{
+    Array, KeyValue, StringValue, Value,
+    logs::{AnyValue, Severity},
+};
 use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
 
-use crate::signals::LogEvent;
+use crate::signals::{AttrWriter, LogEvent, traces::SpanRef};
 
 // Field numbers (opentelemetry-proto, logs/v1, common/v1, resource/v1,
 // collector/logs/v1).
@@ -190,24 +193,94 @@ pub fn resource(attributes: &[KeyValue]) -> Vec<u8> {
 
 /// Appends `event` to `buf` as one `ScopeLogs.log_records` field.
 pub fn record(buf: &mut Vec<u8>, event: &LogEvent, observed: SystemTime) {
-    nested_sized(buf, SCOPE_LOGS_LOG_RECORDS, 2, |buf| {
-        fixed64_field(buf, RECORD_TIME, nanos(event.time));
-        fixed64_field(buf, RECORD_OBSERVED_TIME, nanos(observed));
-        varint_field(buf, RECORD_SEVERITY_NUMBER, event.severity as u64);
-        if let Some(body) = &event.body {
-            nested(buf, RECORD_BODY, |buf| bytes_field(buf, ANY_STRING, body.as_bytes()));
-        }
+    let head = RecordHead {
+        time: event.time,
+        observed,
+        severity: event.severity,
+        body: event.body.as_deref(),
+        trace: event.trace.as_ref(),
+        event_name: event.event_name,
+    };
+    record_with(buf, &head, |buf| {
         for (key, value) in &event.attributes {
             nested(buf, RECORD_ATTRIBUTES, |buf| key_value(buf, key.as_str(), |buf| any_value(buf, value)));
         }
-        if let Some(trace) = &event.trace {
+    });
+}
+
+/// A record's fields other than its attributes.
+pub struct RecordHead<'a> {
+    pub time: SystemTime,
+    pub observed: SystemTime,
+    pub severity: Severity,
+    pub body: Option<&'a str>,
+    pub trace: Option<&'a SpanRef>,
+    pub event_name: &'static str,
+}
+
+/// Appends one `ScopeLogs.log_records` field: `head`'s fields, with the
+/// `attributes` fields written by `attributes` in their place.
+pub fn record_with(buf: &mut Vec<u8>, head: &RecordHead<'_>, attributes: impl FnOnce(&mut Vec<u8>)) {
+    nested_sized(buf, SCOPE_LOGS_LOG_RECORDS, 2, |buf| {
+        fixed64_field(buf, RECORD_TIME, nanos(head.time));
+        fixed64_field(buf, RECORD_OBSERVED_TIME, nanos(head.observed));
+        varint_field(buf, RECORD_SEVERITY_NUMBER, head.severity as u64);
+        if let Some(body) = head.body {
+            nested(buf, RECORD_BODY, |buf| bytes_field(buf, ANY_STRING, body.as_bytes()));
+        }
+        attributes(buf);
+        if let Some(trace) = head.trace {
             encode_key(RECORD_FLAGS, WireType::ThirtyTwoBit, buf);
             buf.extend_from_slice(&FLAG_SAMPLED.to_le_bytes());
             bytes_field(buf, RECORD_TRACE_ID, &trace.trace_id.to_bytes());
             bytes_field(buf, RECORD_SPAN_ID, &trace.span_id.to_bytes());
         }
-        string_field(buf, RECORD_EVENT_NAME, event.event_name);
+        string_field(buf, RECORD_EVENT_NAME, head.event_name);
     });
+}
+
+/// Writes attributes as `LogRecord.attributes` fields into a record being
+/// encoded (inside [`record_with`]'s closure), straight from their values.
+pub struct ProtoAttrs<'a>(pub &'a mut Vec<u8>);
+
+impl ProtoAttrs<'_> {
+    fn attribute(&mut self, key: &str, value: impl FnOnce(&mut Vec<u8>)) {
+        nested(self.0, RECORD_ATTRIBUTES, |buf| key_value(buf, key, value));
+    }
+}
+
+impl AttrWriter for ProtoAttrs<'_> {
+    fn int(&mut self, key: &'static str, value: i64) {
+        self.attribute(key, |buf| varint_field(buf, ANY_INT, i64_bits(value)));
+    }
+
+    fn bool(&mut self, key: &'static str, value: bool) {
+        self.attribute(key, |buf| varint_field(buf, ANY_BOOL, u64::from(value)));
+    }
+
+    fn string(&mut self, key: &'static str, value: String) {
+        self.str(key, &value);
+    }
+
+    fn str(&mut self, key: &'static str, value: &str) {
+        self.attribute(key, |buf| bytes_field(buf, ANY_STRING, value.as_bytes()));
+    }
+
+    fn static_str(&mut self, key: &'static str, value: &'static str) {
+        self.str(key, value);
+    }
+
+    fn string_map(&mut self, key: &'static str, entries: Vec<(&'static str, String)>) {
+        self.attribute(key, |buf| {
+            nested(buf, ANY_KVLIST, |buf| {
+                for (k, v) in &entries {
+                    nested(buf, LIST_VALUES, |buf| {
+                        key_value(buf, k, |buf| bytes_field(buf, ANY_STRING, v.as_bytes()));
+                    });
+                }
+            });
+        });
+    }
 }
 
 /// The records of one resource, ready to frame.

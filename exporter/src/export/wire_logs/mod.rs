@@ -6,6 +6,8 @@
 //! put 57 % of the agent's CPU there. Here:
 //! - [`encode`]: a [`crate::signals::LogEvent`] is written once, as
 //!   protobuf, straight into its Resource's buffer;
+//! - [`security`]: a security event's record encoded from the record
+//!   itself, with no `LogEvent` in between (the flood's hot path);
 //! - [`batch`]: the open batch, one buffer per Resource (host or
 //!   container), framed as one `ExportLogsServiceRequest`;
 //! - [`sink`]: the [`crate::export::LogSink`] and its export task, over the
@@ -14,6 +16,7 @@
 
 pub mod batch;
 pub mod encode;
+pub mod security;
 pub mod sink;
 
 pub use sink::{BatchSettings, DEFAULT_BATCH, DEFAULT_QUEUE, Destination, SetupError, WireLogSink};

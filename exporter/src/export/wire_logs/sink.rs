@@ -28,14 +28,19 @@ use prost::Message as _;
 use thiserror::Error;
 use tokio::sync::mpsc;
 
-use super::batch::{Batch, Batcher};
+use super::{
+    batch::{Batch, Batcher},
+    security,
+};
 use crate::{
     config::otel_env::OutputFile,
+    enrich::{ContainerIdentity, ProcessContext},
     export::{
         ExportStats, LogSink,
         otlp_wire::{BuildError, ConfigError, EncodedLogs, Signal, WireConfig, WireSender},
     },
-    signals::LogEvent,
+    security::SecurityRecord,
+    signals::{LogEvent, traces::SpanRef},
 };
 
 /// Pending-record bound when `OTEL_BLRP_MAX_QUEUE_SIZE` is not set: the
@@ -213,14 +218,45 @@ impl WireLogSink {
     }
 }
 
-impl LogSink for WireLogSink {
-    fn emit(&mut self, event: LogEvent) {
+impl WireLogSink {
+    /// Admits one record (counting it pending) or counts it dropped when
+    /// the export queue is full or gone.
+    fn admit(&self) -> bool {
         if self.queue.is_none() || self.shared.pending.load(Ordering::Relaxed) >= self.capacity {
             self.shared.stats.queue_dropped.fetch_add(1, Ordering::Relaxed);
-            return;
+            return false;
         }
         self.shared.pending.fetch_add(1, Ordering::Relaxed);
+        true
+    }
+}
+
+impl LogSink for WireLogSink {
+    fn emit(&mut self, event: LogEvent) {
+        if !self.admit() {
+            return;
+        }
         let full = self.shared.batcher().push(&event, Instant::now, SystemTime::now());
+        if let Some(batch) = full {
+            self.enqueue(batch);
+        }
+    }
+
+    fn emit_security(
+        &mut self,
+        rec: SecurityRecord,
+        ctx: &ProcessContext,
+        container: Option<Arc<ContainerIdentity>>,
+        time: SystemTime,
+        trace: Option<SpanRef>,
+    ) {
+        if !self.admit() {
+            return;
+        }
+        let observed = SystemTime::now();
+        let full = self.shared.batcher().push_with(container.as_ref(), Instant::now, |buf| {
+            security::security_record(buf, rec, ctx, time, observed, trace.as_ref());
+        });
         if let Some(batch) = full {
             self.enqueue(batch);
         }
