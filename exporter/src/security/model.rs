@@ -76,7 +76,8 @@ impl SecurityRecord {
         let pid = event.header.pid;
         let mut args = Vec::with_capacity(def.args.len());
         let mut path_slot = 0usize;
-        let mut paths: Vec<(usize, String, Option<i32>)> = Vec::new();
+        // Path arguments: (path slot, index in `args`, dirfd).
+        let mut paths: Vec<(usize, usize, Option<i32>)> = Vec::new();
         for (i, (name, kind)) in def.args.iter().enumerate() {
             let v = event.args[i];
             let text = match kind {
@@ -85,9 +86,8 @@ impl SecurityRecord {
                     path_slot += 1;
                     let Some(bytes) = event.paths.get(slot).and_then(Option::as_ref) else { continue };
                     let dirfd = (i > 0 && def.args[i - 1].1 == Arg::Dirfd).then(|| event.args[i - 1] as i32);
-                    let s = escape_bytes(bytes).into_owned();
-                    paths.push((slot, s.clone(), dirfd));
-                    s
+                    paths.push((slot, args.len(), dirfd));
+                    escape_bytes(bytes).into_owned()
                 }
                 Arg::Str => match &event.aux {
                     Some(b) => escape_bytes(b).into_owned(),
@@ -138,7 +138,8 @@ impl SecurityRecord {
         let first_dirfd = paths.iter().find(|(s, _, _)| *s == 0).and_then(|(_, _, d)| *d);
         let kernel_base = event.base.as_ref().map(|b| (b.kind, escape_bytes(&b.path).into_owned()));
         let resolve = |slot: usize| -> Option<(String, bool)> {
-            let (_, p, dirfd) = paths.iter().find(|(s, _, _)| *s == slot)?;
+            let (_, arg, dirfd) = paths.iter().find(|(s, _, _)| *s == slot)?;
+            let p = &args[*arg].1;
             let cwd_based = matches!(dirfd, None | Some(render::AT_FDCWD));
             let known = match &kernel_base {
                 Some((BaseKind::Cwd, b)) if cwd_based => Some(b),
@@ -172,7 +173,7 @@ impl SecurityRecord {
             }
         }
         let target = if swapped {
-            paths.iter().find(|(s, _, _)| *s == target_slot).map(|(_, p, _)| p.clone())
+            paths.iter().find(|(s, _, _)| *s == target_slot).map(|(_, arg, _)| args[*arg].1.clone())
         } else {
             resolve(target_slot).map(|(p, _)| p)
         };

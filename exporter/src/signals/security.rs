@@ -118,7 +118,10 @@ pub fn summary(rec: &SecurityRecord) -> String {
         if is_path && (rec.file.is_some() || rec.target.is_some()) {
             continue;
         }
-        let _ = write!(line, " {n}={v}");
+        line.push(' ');
+        line.push_str(n);
+        line.push('=');
+        line.push_str(v);
     }
     if rec.event.failed() {
         let _ = write!(line, " = {}", errno_name(u32::try_from(-rec.event.ret).unwrap_or(0)));
