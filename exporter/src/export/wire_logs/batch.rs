@@ -33,7 +33,10 @@ struct EncodedResource {
 /// One resource's records in the open batch.
 struct Part {
     resource: Arc<EncodedResource>,
+    /// Room for the framing ([`encode::head_room`]), then the records.
     records: Vec<u8>,
+    /// Where the records start.
+    start: usize,
 }
 
 /// A framed request ready to send.
@@ -139,9 +142,12 @@ impl Batcher {
         let part = match self.parts.iter().position(|p| Arc::ptr_eq(&p.resource, &resource)) {
             Some(i) => &mut self.parts[i],
             None => {
-                let records =
-                    Vec::with_capacity(if self.parts.is_empty() { self.capacity_hint } else { MIN_PART_CAPACITY });
-                self.parts.push(Part { resource, records });
+                let start = encode::head_room(resource.bytes.len(), self.scope.len());
+                let mut records = Vec::with_capacity(
+                    start + if self.parts.is_empty() { self.capacity_hint } else { MIN_PART_CAPACITY },
+                );
+                records.resize(start, 0);
+                self.parts.push(Part { resource, records, start });
                 let last = self.parts.len() - 1;
                 &mut self.parts[last]
             }
@@ -161,23 +167,34 @@ impl Batcher {
     }
 
     /// Frames the open batch as a request, leaving an empty one; `None`
-    /// when there is nothing to send.
+    /// when there is nothing to send. The first resource's buffer becomes
+    /// the request: its framing goes into the room left before its records,
+    /// so they are not copied (with one resource, the usual case on a host,
+    /// nothing is); the other resources' records are framed after it.
     pub fn take(&mut self) -> Option<Batch> {
         if self.records == 0 {
             return None;
         }
-        let mut body = Vec::with_capacity(self.bytes + self.parts.len() * 64 + 64 * self.base.len());
-        for part in &self.parts {
+        let mut parts = std::mem::take(&mut self.parts).into_iter();
+        let first = parts.next()?;
+        let mut head = Vec::with_capacity(first.start);
+        let resource = &first.resource;
+        let records_len = first.records.len() - first.start;
+        encode::resource_logs_head(&mut head, self.scope, &resource.bytes, &resource.schema_url, records_len);
+        let at = first.start - head.len();
+        let mut body = first.records;
+        body[at..first.start].copy_from_slice(&head);
+        encode::resource_logs_tail(&mut body, &resource.schema_url);
+        for part in parts {
             let framed = ResourceRecords {
                 resource: &part.resource.bytes,
                 schema_url: &part.resource.schema_url,
-                records: &part.records,
+                records: &part.records[part.start..],
             };
             encode::resource_logs(&mut body, self.scope, &framed);
         }
-        let batch = Batch { body: body.into(), records: self.records as u64 };
+        let batch = Batch { body: Bytes::from(body).slice(at..), records: self.records as u64 };
         self.capacity_hint = (self.bytes + self.bytes / 8).clamp(MIN_PART_CAPACITY, MAX_PART_CAPACITY);
-        self.parts.clear();
         self.records = 0;
         self.bytes = 0;
         self.oldest = None;
@@ -241,6 +258,43 @@ mod tests {
         assert_eq!(resource_value(&req, 1, "container.id"), Some(Value::StringValue("a".into())));
         assert_eq!(resource_value(&req, 1, "host.name"), Some(Value::StringValue("node".into())));
         assert!(b.take().is_none(), "nothing left after a full batch");
+    }
+
+    #[test]
+    fn requests_are_framed_exactly_as_resource_logs_frames_them() {
+        let base = vec![KeyValue::new("host.name", "node")];
+        let mut b = Batcher::new("sysotel", base.clone(), Some("https://opentelemetry.io/schemas/1.38.0"), 100);
+        let now = Instant::now();
+        let a = container("a", "pod-a");
+        let events = [event(None, 1), event(Some(Arc::clone(&a)), 2), event(None, 3)];
+        for e in &events {
+            b.push(e, || now, SystemTime::UNIX_EPOCH);
+        }
+        let framed = |groups: &[(&[KeyValue], &str, &[&LogEvent])]| {
+            let mut want = Vec::new();
+            for (resource, schema_url, records) in groups {
+                let mut bytes = Vec::new();
+                for e in *records {
+                    encode::record(&mut bytes, e, SystemTime::UNIX_EPOCH);
+                }
+                let resource = encode::resource(resource);
+                let part = ResourceRecords { resource: &resource, schema_url, records: &bytes };
+                encode::resource_logs(&mut want, "sysotel", &part);
+            }
+            want
+        };
+        let mut with_a = base.clone();
+        with_a.extend(a.resource.iter().cloned());
+        let want = framed(&[
+            (&base, "https://opentelemetry.io/schemas/1.38.0", &[&events[0], &events[2]]),
+            (&with_a, "", &[&events[1]]),
+        ]);
+        assert_eq!(&b.take().expect("records").body[..], &want[..], "two resources");
+        // One resource: the request is its own buffer, framed in place.
+        let one = event(None, 4);
+        b.push(&one, || now, SystemTime::UNIX_EPOCH);
+        let want = framed(&[(&base, "https://opentelemetry.io/schemas/1.38.0", &[&one])]);
+        assert_eq!(&b.take().expect("records").body[..], &want[..], "one resource");
     }
 
     #[test]

@@ -296,20 +296,39 @@ pub struct ResourceRecords<'a> {
 /// in `buf`. The lengths are known up front, so the records are copied
 /// once and never moved.
 pub fn resource_logs(buf: &mut Vec<u8>, scope: &str, part: &ResourceRecords<'_>) {
-    let mut scope_msg = Vec::with_capacity(scope.len() + 2);
-    string_field(&mut scope_msg, SCOPE_NAME, scope);
-    let scope_logs_len = framed_len(scope_msg.len()) + part.records.len();
-    let mut resource_logs_len = framed_len(part.resource.len()) + framed_len(scope_logs_len);
-    if !part.schema_url.is_empty() {
-        resource_logs_len += framed_len(part.schema_url.len());
-    }
-    buf.reserve(framed_len(resource_logs_len));
-    header(buf, REQUEST_RESOURCE_LOGS, resource_logs_len);
-    bytes_field(buf, RESOURCE_LOGS_RESOURCE, part.resource);
-    header(buf, RESOURCE_LOGS_SCOPE_LOGS, scope_logs_len);
-    bytes_field(buf, SCOPE_LOGS_SCOPE, &scope_msg);
+    buf.reserve(head_room(part.resource.len(), scope.len()) + part.records.len() + part.schema_url.len() + 6);
+    resource_logs_head(buf, scope, part.resource, part.schema_url, part.records.len());
     buf.extend_from_slice(part.records);
-    string_field(buf, RESOURCE_LOGS_SCHEMA_URL, part.schema_url);
+    resource_logs_tail(buf, part.schema_url);
+}
+
+/// What comes before the records in [`resource_logs`]: the `ResourceLogs`
+/// field's key and length, the Resource, and the `ScopeLogs` field's key,
+/// length and scope, for `records_len` bytes of records.
+pub fn resource_logs_head(buf: &mut Vec<u8>, scope: &str, resource: &[u8], schema_url: &str, records_len: usize) {
+    let scope_msg_len = if scope.is_empty() { 0 } else { framed_len(scope.len()) };
+    let scope_logs_len = framed_len(scope_msg_len) + records_len;
+    let mut resource_logs_len = framed_len(resource.len()) + framed_len(scope_logs_len);
+    if !schema_url.is_empty() {
+        resource_logs_len += framed_len(schema_url.len());
+    }
+    header(buf, REQUEST_RESOURCE_LOGS, resource_logs_len);
+    bytes_field(buf, RESOURCE_LOGS_RESOURCE, resource);
+    header(buf, RESOURCE_LOGS_SCOPE_LOGS, scope_logs_len);
+    header(buf, SCOPE_LOGS_SCOPE, scope_msg_len);
+    string_field(buf, SCOPE_NAME, scope);
+}
+
+/// What comes after the records in [`resource_logs`].
+pub fn resource_logs_tail(buf: &mut Vec<u8>, schema_url: &str) {
+    string_field(buf, RESOURCE_LOGS_SCHEMA_URL, schema_url);
+}
+
+/// An upper bound of [`resource_logs_head`]'s size: four keys, four
+/// lengths of at most five bytes, the resource and the scope name.
+#[must_use]
+pub fn head_room(resource_len: usize, scope_len: usize) -> usize {
+    resource_len + scope_len + 4 * (1 + 5)
 }
 
 /// Size of a length-delimited field (number below 16) of `len` bytes.
