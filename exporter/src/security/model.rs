@@ -76,8 +76,9 @@ impl SecurityRecord {
         let pid = event.header.pid;
         let mut args = Vec::with_capacity(def.args.len());
         let mut path_slot = 0usize;
-        // Path arguments: (path slot, index in `args`, dirfd).
-        let mut paths: Vec<(usize, usize, Option<i32>)> = Vec::new();
+        // Path arguments by slot (the kernel sends at most two): index in
+        // `args` and dirfd.
+        let mut paths: [Option<(usize, Option<i32>)>; 2] = [None, None];
         for (i, (name, kind)) in def.args.iter().enumerate() {
             let v = event.args[i];
             let text = match kind {
@@ -86,7 +87,9 @@ impl SecurityRecord {
                     path_slot += 1;
                     let Some(bytes) = event.paths.get(slot).and_then(Option::as_ref) else { continue };
                     let dirfd = (i > 0 && def.args[i - 1].1 == Arg::Dirfd).then(|| event.args[i - 1] as i32);
-                    paths.push((slot, args.len(), dirfd));
+                    if let Some(p) = paths.get_mut(slot) {
+                        *p = Some((args.len(), dirfd));
+                    }
                     escape_bytes(bytes).into_owned()
                 }
                 Arg::Str => match &event.aux {
@@ -135,20 +138,20 @@ impl SecurityRecord {
         let (file_slot, target_slot) = if swapped { (1, 0) } else { (0, 1) };
         // The kernel walked the base of the first path (or the descriptor of
         // a path-less call); use it where it applies, /proc otherwise.
-        let first_dirfd = paths.iter().find(|(s, _, _)| *s == 0).and_then(|(_, _, d)| *d);
+        let first_dirfd = paths[0].and_then(|(_, d)| d);
         let kernel_base = event.base.as_ref().map(|b| (b.kind, escape_bytes(&b.path).into_owned()));
         let resolve = |slot: usize| -> Option<(String, bool)> {
-            let (_, arg, dirfd) = paths.iter().find(|(s, _, _)| *s == slot)?;
-            let p = &args[*arg].1;
+            let (arg, dirfd) = (*paths.get(slot)?)?;
+            let p = &args[arg].1;
             let cwd_based = matches!(dirfd, None | Some(render::AT_FDCWD));
             let known = match &kernel_base {
                 Some((BaseKind::Cwd, b)) if cwd_based => Some(b),
-                Some((BaseKind::Fd, b)) if !cwd_based && (slot == 0 || *dirfd == first_dirfd) => Some(b),
+                Some((BaseKind::Fd, b)) if !cwd_based && (slot == 0 || dirfd == first_dirfd) => Some(b),
                 _ => None,
             };
             let abs = match known {
                 Some(base) if !p.starts_with('/') => Some(super::resolve::normalize(&format!("{base}/{p}"))),
-                _ => absolute(lookup, pid, *dirfd, p),
+                _ => absolute(lookup, pid, dirfd, p),
             };
             Some(match abs {
                 Some(abs) => (abs, true),
@@ -173,7 +176,7 @@ impl SecurityRecord {
             }
         }
         let target = if swapped {
-            paths.iter().find(|(s, _, _)| *s == target_slot).map(|(_, arg, _)| args[*arg].1.clone())
+            paths[target_slot].map(|(arg, _)| args[arg].1.clone())
         } else {
             resolve(target_slot).map(|(p, _)| p)
         };
