@@ -52,6 +52,11 @@ pub trait LogSink: Send {
         log.trace = trace;
         self.emit(log);
     }
+    /// The time the records emitted until the next call were observed
+    /// (`None`: read the clock per record). The pipeline sets it once per
+    /// batch taken from the reader's queue, so a sink that stamps observed
+    /// times need not read the clock for every record.
+    fn observing(&mut self, _now: Option<SystemTime>) {}
     /// Flushes and releases the destination.
     ///
     /// # Errors

@@ -276,10 +276,14 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
                 if taken == 0 {
                     break;
                 }
+                // One observed time for the batch: it left the ring buffer
+                // at once, and a clock read per record was 2 % of the CPU.
+                sink.observing(Some(std::time::SystemTime::now()));
                 let mut out = Outputs { logs: sink.as_mut(), spans: span_sink.as_mut(), records };
                 for ev in batch.drain(..) {
                     handle(ev, &mut enricher, &mut out, &clock, &opts.redact, &mut summary);
                 }
+                sink.observing(None);
             }
             () = &mut shutdown, if !stopping => {
                 stopping = true;

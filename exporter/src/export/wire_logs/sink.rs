@@ -171,6 +171,8 @@ pub struct WireLogSink {
     finished: std_mpsc::Receiver<()>,
     /// Upper bound for the export task to finish at shutdown.
     drain_budget: Duration,
+    /// The observed time set by [`LogSink::observing`].
+    observed: Option<SystemTime>,
 }
 
 impl WireLogSink {
@@ -198,7 +200,7 @@ impl WireLogSink {
         let (done_tx, finished) = std_mpsc::channel();
         let drain_budget = destination.timeout() * 2 + Duration::from_secs(1);
         tokio::spawn(export_loop(rx, Arc::clone(&shared), destination, settings, done_tx));
-        Self { shared, queue: Some(tx), capacity: settings.max_queue as u64, finished, drain_budget }
+        Self { shared, queue: Some(tx), capacity: settings.max_queue as u64, finished, drain_budget, observed: None }
     }
 
     /// Records accepted and not yet exported (or failed).
@@ -236,7 +238,8 @@ impl LogSink for WireLogSink {
         if !self.admit() {
             return;
         }
-        let full = self.shared.batcher().push(&event, Instant::now, SystemTime::now());
+        let observed = self.observed.unwrap_or_else(SystemTime::now);
+        let full = self.shared.batcher().push(&event, Instant::now, observed);
         if let Some(batch) = full {
             self.enqueue(batch);
         }
@@ -253,13 +256,17 @@ impl LogSink for WireLogSink {
         if !self.admit() {
             return;
         }
-        let observed = SystemTime::now();
+        let observed = self.observed.unwrap_or_else(SystemTime::now);
         let full = self.shared.batcher().push_with(container.as_ref(), Instant::now, |buf| {
             security::security_record(buf, rec, ctx, time, observed, trace.as_ref());
         });
         if let Some(batch) = full {
             self.enqueue(batch);
         }
+    }
+
+    fn observing(&mut self, now: Option<SystemTime>) {
+        self.observed = now;
     }
 
     /// Sends the open batch and waits for the export task to finish what it

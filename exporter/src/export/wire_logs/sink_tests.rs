@@ -150,3 +150,26 @@ fn settings_come_from_the_blrp_variables() {
         HashMap::from([("OTEL_BLRP_MAX_QUEUE_SIZE", "0"), ("OTEL_BLRP_SCHEDULE_DELAY", "x")]);
     assert_eq!(BatchSettings::resolve(&|k| bad.get(k).map(|v| (*v).to_owned())), s);
 }
+
+#[test]
+fn records_carry_the_observed_time_set_for_their_batch() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sink, file, _) = rt.block_on(async { file_sink(&dir, settings(100, 100, 600_000)) });
+    let observed = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    sink.observing(Some(observed));
+    sink.emit(event(1));
+    sink.observing(None);
+    let before = SystemTime::now();
+    sink.emit(event(2));
+    sink.shutdown().unwrap();
+    let text = std::fs::read_to_string(file.path()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let records = v["resourceLogs"][0]["scopeLogs"][0]["logRecords"].as_array().unwrap();
+    let nanos = |r: &serde_json::Value| -> u128 { r["observedTimeUnixNano"].as_str().unwrap().parse().unwrap() };
+    assert_eq!(nanos(&records[0]), observed.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos());
+    assert!(
+        nanos(&records[1]) >= before.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos(),
+        "clock read again"
+    );
+}
