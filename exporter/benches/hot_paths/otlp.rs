@@ -1,7 +1,9 @@
-//! OTLP mapping: the log records for an exec and a security event, and a
-//! batch of them encoded into an `ExportLogsServiceRequest` by the agent's
-//! own encoder (`export::wire_logs`), next to the SDK path it replaced
-//! (SDK record, batch-queue clone, opentelemetry-proto conversion, prost).
+//! OTLP mapping: the log records for an exec and a security event; a
+//! security record encoded directly (the OTLP sink's path) and through its
+//! `LogEvent`; and a batch of them encoded into an
+//! `ExportLogsServiceRequest` by the agent's own encoder
+//! (`export::wire_logs`), next to the SDK path it replaced (SDK record,
+//! batch-queue clone, opentelemetry-proto conversion, prost).
 
 use std::{
     hint::black_box,
@@ -25,7 +27,7 @@ use opentelemetry_sdk::{
 use prost::Message as _;
 use sysotel::{
     enrich::process_context,
-    export::wire_logs::batch::Batcher,
+    export::wire_logs::{batch::Batcher, encode::record, security::security_record},
     signals::{LogEvent, exec_log, security::security_log},
 };
 
@@ -64,6 +66,31 @@ pub fn bench(c: &mut Criterion) {
     // The record is consumed: each iteration gets a fresh copy, not timed.
     g.bench_function("security_log", |b| {
         b.iter_batched(|| read.clone(), |r| security_log(black_box(r), &read_ctx, None, time), BatchSize::SmallInput)
+    });
+
+    // The OTLP sink's path for a security record (no rule matched): encoded
+    // straight from the record, against building its LogEvent and encoding
+    // that (both into a reused buffer, as the batcher does).
+    let mut buf = Vec::with_capacity(1 << 16);
+    g.bench_function("security_via_log_event", |b| {
+        b.iter_batched(
+            || read.clone(),
+            |r| {
+                buf.clear();
+                record(&mut buf, &security_log(black_box(r), &read_ctx, None, time), time);
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("security_direct", |b| {
+        b.iter_batched(
+            || read.clone(),
+            |r| {
+                buf.clear();
+                security_record(&mut buf, black_box(r), &read_ctx, time, time, None);
+            },
+            BatchSize::SmallInput,
+        );
     });
 
     // Half execs, half security events, as one export batch.
