@@ -218,9 +218,7 @@ impl WireLogSink {
             self.shared.dropped(b.records);
         }
     }
-}
 
-impl WireLogSink {
     /// Admits one record (counting it pending) or counts it dropped when
     /// the export queue is full or gone.
     fn admit(&self) -> bool {
