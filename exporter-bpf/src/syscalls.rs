@@ -174,16 +174,29 @@ pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
     0
 }
 
+/// `TASK_DEAD` in `task_struct::__state`: the task's last switch, inside
+/// `exit`/`exit_group`.
+const TASK_DEAD: u32 = 0x80;
+
 /// `TP_PROTO(bool preempt, struct task_struct *prev, struct task_struct
 /// *next, unsigned int prev_state)`: the CPU's slot, if filled, belongs to
 /// `prev` (only the running thread writes it), which is leaving mid-call.
+///
+/// A dying thread leaves for good in the middle of its `exit` call, which
+/// never returns: its slot is emptied without creating task storage for it
+/// (an allocation, freed with the task, for every process that exits).
 #[btf_tracepoint(function = "sched_switch")]
 pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
     let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0) else { return 0 };
     if unsafe { read_volatile(&raw const (*slot).filled) } == 0 {
         return 0;
     }
+    let prev_state: u32 = ctx.arg(3);
     let prev: *mut core::ffi::c_void = ctx.arg(1);
+    if prev_state & TASK_DEAD != 0 {
+        unsafe { write_volatile(&raw mut (*slot).filled, 0) };
+        return 0;
+    }
     if let Some(s) = INFLIGHT.of_task_or_create(prev) {
         unsafe {
             (*s).start_ns = (*slot).start_ns;
