@@ -12,4 +12,4 @@ mod process;
 pub mod redact;
 
 pub use identity::{ContainerIdentity, container_identity};
-pub use process::{ProcessContext, process_context, process_identity, process_identity_taking};
+pub use process::{ProcessContext, process_context, process_identity_taking};

@@ -25,18 +25,17 @@ pub struct ProcessContext {
 /// Merges `header` with the table entry `info`, if any.
 #[must_use]
 pub fn process_context(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
-    ProcessContext { args: info.map(|i| i.args.to_vec()).unwrap_or_default(), ..process_identity(header, info) }
+    ProcessContext {
+        comm: header.comm.clone(),
+        args: info.map(|i| i.args.to_vec()).unwrap_or_default(),
+        ..identity(header, info)
+    }
 }
 
 /// [`process_context`] without the command line (`args` left empty), for
-/// records that do not carry it: a security event then copies no argv.
-#[must_use]
-pub fn process_identity(header: &Header, info: Option<&ProcessInfo>) -> ProcessContext {
-    ProcessContext { comm: header.comm.clone(), ..identity(header, info) }
-}
-
-/// [`process_identity`] that moves the header's comm into the context
-/// instead of copying it, for a caller that is done with the header.
+/// records that do not carry it (a security event then copies no argv),
+/// taking the header's comm instead of copying it: the caller is done with
+/// the header.
 #[must_use]
 pub fn process_identity_taking(header: &mut Header, info: Option<&ProcessInfo>) -> ProcessContext {
     let comm = std::mem::take(&mut header.comm);
