@@ -57,7 +57,12 @@ pub struct Results {
 
 impl Results {
     pub fn median(&self, measure: Measure, config: Config) -> Option<f64> {
-        self.figures.get(&(measure, config)).and_then(|values| median(values))
+        median(self.per_run(measure, config))
+    }
+
+    /// Every run's figure for `measure` under `config` (none when it did not run).
+    fn per_run(&self, measure: Measure, config: Config) -> &[f64] {
+        self.figures.get(&(measure, config)).map_or(&[], Vec::as_slice)
     }
 
     /// Per run, `config`'s cost added over no tracer divided by
@@ -65,7 +70,7 @@ impl Results {
     /// alternate, so each ratio is free of the drift between runs. A run
     /// where `reference` added nothing is left out.
     pub fn paired_ratios(&self, measure: Measure, config: Config, reference: Config) -> Vec<f64> {
-        let get = |c| self.figures.get(&(measure, c)).map_or(&[][..], Vec::as_slice);
+        let get = |c| self.per_run(measure, c);
         let (base, ours, theirs) = (get(Config::None), get(config), get(reference));
         base.iter().zip(ours).zip(theirs).filter(|((b, _), t)| **t > **b).map(|((b, o), t)| (o - b) / (t - b)).collect()
     }
@@ -73,10 +78,9 @@ impl Results {
     /// Per run, how much slower (%) `config` ran a rate workload than no
     /// tracer in the same run.
     pub fn paired_slowdowns(&self, measure: Measure, config: Config) -> Vec<f64> {
-        let get = |c| self.figures.get(&(measure, c)).map_or(&[][..], Vec::as_slice);
-        get(Config::None)
+        self.per_run(measure, Config::None)
             .iter()
-            .zip(get(config))
+            .zip(self.per_run(measure, config))
             .filter(|(b, _)| **b > 0.0)
             .map(|(b, v)| (1.0 - v / b) * 100.0)
             .collect()
