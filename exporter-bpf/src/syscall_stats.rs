@@ -22,7 +22,6 @@
 use core::ptr::{read_volatile, write_volatile};
 
 use aya_ebpf::{
-    helpers::generated::bpf_get_current_cgroup_id,
     macros::map,
     maps::{Array, HashMap, PerCpuArray, PerCpuHashMap},
 };
@@ -49,11 +48,10 @@ static SYSCALL_ERRNOS: PerCpuHashMap<ErrnoKey, u64> = PerCpuHashMap::with_max_en
 
 const BPF_NOEXIST: u64 = 1;
 
-/// Adds the call to the pair's figures and, when it failed, `SYSCALL_ERRNOS`.
+/// Adds the call (of the thread running in `cgroup_id`) to the pair's figures and, when it failed, `SYSCALL_ERRNOS`.
 #[inline(always)]
-pub fn record_stats(nr: u32, ret: i64, duration: u64) {
+pub fn record_stats(cgroup_id: u64, nr: u32, ret: i64, duration: u64) {
     let failed = (-4095..0).contains(&ret);
-    let cgroup_id = unsafe { bpf_get_current_cgroup_id() };
     let Some(stats) = slot_for(cgroup_id, nr) else {
         count(Stat::SyscallStatsFull);
         return;

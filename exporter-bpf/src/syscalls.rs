@@ -3,7 +3,7 @@
 //! connections, security records).
 //!
 //! - `sys_enter` (raw tracepoint, `TP_PROTO(struct pt_regs *regs, long id)`):
-//!   records the start time and number in this CPU's `INFLIGHT_CPU` slot (a
+//!   records the start time and number in this CPU's slot (`cpu_slot.rs`, a
 //!   per-CPU array: an inlined lookup, no helper call).
 //! - `sched_switch` (`tp_btf`): a thread that leaves the CPU mid-call (it
 //!   blocked or was preempted) takes its slot along, into its `INFLIGHT`
@@ -23,8 +23,9 @@
 //! Task storage alone cost two helper calls per syscall (the current task,
 //! then the storage lookup): about 50 ns of a `getppid` here. Helper calls
 //! are dear on this kind of machine (retpolines, safe-RET return thunks), so
-//! a counted-only call makes three: the clock twice and the cgroup id (the
-//! process id is asked for only when the call may become a record).
+//! a counted-only call makes two: the clock, twice. The cgroup id and (when
+//! the call may become a record) the process id come from the CPU slot's
+//! cache, asked for once per context switch (`cpu_slot.rs`).
 //!
 //! Durations are timed with `bpf_ktime_get_ns` (monotonic), which is one
 //! call shallower than `bpf_ktime_get_boot_ns`; the rare records that carry a
@@ -37,17 +38,14 @@
 //! The agent's own calls are counted like any other process's (under its
 //! own cgroup), but never reported as slow calls, connections or security
 //! records: those would feed back into its own exports. Only that part asks
-//! for the current process, so metrics-only mode makes no call for it.
+//! for the current process, so metrics-only mode never needs it.
 
 use core::ptr::{read_volatile, write_volatile};
 
 use aya_ebpf::{
-    helpers::{
-        bpf_get_current_pid_tgid,
-        generated::{bpf_ktime_get_boot_ns, bpf_ktime_get_ns, bpf_probe_read_user, bpf_probe_read_user_str},
-    },
+    helpers::generated::{bpf_ktime_get_boot_ns, bpf_ktime_get_ns, bpf_probe_read_user, bpf_probe_read_user_str},
     macros::{btf_map, btf_tracepoint, map, raw_tracepoint},
-    maps::{Array, LruHashMap, PerCpuArray},
+    maps::{Array, LruHashMap},
     programs::{BtfTracePointContext, RawTracePointContext},
 };
 use exporter_common::{
@@ -67,6 +65,7 @@ use exporter_common::{
 };
 
 use crate::{
+    cpu_slot::{CpuSlot, cpu_slot, forget_running, running_cgroup_id, running_tgid},
     maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
     process::fill_header,
     security::{emit_security, syscall_args},
@@ -155,20 +154,17 @@ const NR_OFFSET: u32 = 0;
 #[btf_map(name = "INFLIGHT")]
 static INFLIGHT: TaskStorage<Inflight> = TaskStorage::new();
 
-/// The syscall in flight on this CPU (`filled` 0: none).
-#[map(name = "INFLIGHT_CPU")]
-static INFLIGHT_CPU: PerCpuArray<Inflight> = PerCpuArray::with_max_entries(1, 0);
-
 #[raw_tracepoint(tracepoint = "sys_enter")]
 pub fn sys_enter(ctx: RawTracePointContext) -> u32 {
     // The agent's own calls are timed too and dropped in `sys_exit`.
     let nr = ctx.arg::<u64>(1) as u32;
-    if let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0) {
+    if let Some(slot) = cpu_slot() {
         let start = unsafe { bpf_ktime_get_ns() };
         unsafe {
-            (*slot).start_ns = start;
-            (*slot).nr = nr;
-            write_volatile(&raw mut (*slot).filled, 1);
+            let inflight = &raw mut (*slot).inflight;
+            (*inflight).start_ns = start;
+            (*inflight).nr = nr;
+            write_volatile(&raw mut (*inflight).filled, 1);
         }
     }
     0
@@ -187,23 +183,25 @@ const TASK_DEAD: u32 = 0x80;
 /// (an allocation, freed with the task, for every process that exits).
 #[btf_tracepoint(function = "sched_switch")]
 pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
-    let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0) else { return 0 };
-    if unsafe { read_volatile(&raw const (*slot).filled) } == 0 {
+    let Some(slot) = cpu_slot() else { return 0 };
+    unsafe { forget_running(slot) };
+    let inflight = unsafe { &raw mut (*slot).inflight };
+    if unsafe { read_volatile(&raw const (*inflight).filled) } == 0 {
         return 0;
     }
     let prev_state: u32 = ctx.arg(3);
     let prev: *mut core::ffi::c_void = ctx.arg(1);
     if prev_state & TASK_DEAD != 0 {
-        unsafe { write_volatile(&raw mut (*slot).filled, 0) };
+        unsafe { write_volatile(&raw mut (*inflight).filled, 0) };
         return 0;
     }
     if let Some(s) = INFLIGHT.of_task_or_create(prev) {
         unsafe {
-            (*s).start_ns = (*slot).start_ns;
-            (*s).nr = (*slot).nr;
+            (*s).start_ns = (*inflight).start_ns;
+            (*s).nr = (*inflight).nr;
         }
     }
-    unsafe { write_volatile(&raw mut (*slot).filled, 0) };
+    unsafe { write_volatile(&raw mut (*inflight).filled, 0) };
     0
 }
 
@@ -211,13 +209,12 @@ pub fn sched_switch(ctx: BtfTracePointContext) -> u32 {
 /// from the CPU slot or, after the thread left the CPU, its storage; start
 /// 0 when `sys_enter` did not run for this call.
 #[inline(always)]
-fn take_inflight() -> (u64, u32) {
-    if let Some(slot) = INFLIGHT_CPU.get_ptr_mut(0)
-        && unsafe { read_volatile(&raw const (*slot).filled) } != 0
-    {
+fn take_inflight(slot: *mut CpuSlot) -> (u64, u32) {
+    let inflight = unsafe { &raw mut (*slot).inflight };
+    if unsafe { read_volatile(&raw const (*inflight).filled) } != 0 {
         unsafe {
-            write_volatile(&raw mut (*slot).filled, 0);
-            return ((*slot).start_ns, (*slot).nr);
+            write_volatile(&raw mut (*inflight).filled, 0);
+            return ((*inflight).start_ns, (*inflight).nr);
         }
     }
     match INFLIGHT.current() {
@@ -234,7 +231,8 @@ fn take_inflight() -> (u64, u32) {
 pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
     let cfg = agent();
     let ret = ctx.arg::<u64>(1) as i64;
-    let (start, inflight_nr) = take_inflight();
+    let Some(slot) = cpu_slot() else { return 0 };
+    let (start, inflight_nr) = take_inflight(slot);
     // No start time: sys_enter did not run for this call. Seccomp rejected
     // it (the kernel skips the entry tracepoint then) or we attached
     // mid-call. The number is then read from the saved registers, and only
@@ -247,7 +245,7 @@ pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
         && let Some(spec) = SYSCALL_SPECS.get(nr)
         && (spec.threshold_ns != 0 || spec.conn_role != CONN_ROLE_NONE || spec.security.enabled != 0)
     {
-        let tgid = (bpf_get_current_pid_tgid() >> 32) as u32;
+        let tgid = unsafe { running_tgid(slot) };
         if tgid != cfg.agent_pid {
             if timed && spec.threshold_ns != 0 && duration >= spec.threshold_ns {
                 let _ = unsafe { emit_slow(regs, nr, ret, start, duration, spec.target) };
@@ -265,7 +263,7 @@ pub fn sys_exit(ctx: BtfTracePointContext) -> u32 {
         return 0;
     }
     if cfg.flags & AGENT_SYSCALL_METRICS != 0 {
-        record_stats(nr, ret, duration);
+        record_stats(unsafe { running_cgroup_id(slot) }, nr, ret, duration);
     }
     0
 }

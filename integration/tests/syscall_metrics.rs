@@ -132,3 +132,62 @@ fn metrics_only_still_names_short_lived_containers() {
     loop_in_container(&bin, &receiver);
     assert!(receiver.log_entries().is_empty(), "logs are off, yet records arrived");
 }
+
+/// The first cgroup2 mount (`/sys/fs/cgroup` on a unified host, or
+/// `/sys/fs/cgroup/unified` on a hybrid one).
+fn cgroup2_mount() -> std::path::PathBuf {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").expect("reading /proc/self/mounts");
+    mounts
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() > 2 && f[2] == "cgroup2")
+        .map(|f| std::path::PathBuf::from(f[1]))
+        .expect("no cgroup2 mount")
+}
+
+/// A cgroup v2 directory named like a Docker container's scope, removed on drop.
+struct ScopeCgroup(std::path::PathBuf);
+
+impl Drop for ScopeCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+#[test]
+fn calls_after_a_cgroup_move_count_under_the_new_cgroup() {
+    if !require_integration() {
+        return;
+    }
+    // The agent caches the running thread's cgroup per CPU between context
+    // switches. A running thread moved by another process keeps its CPU, so
+    // only the migration hook makes its next calls count under the new
+    // cgroup.
+    let bin = sysotel_integration::loops::cgroup_moved_loop().expect("building the cgroup move loop");
+    let receiver = Receiver::start().expect("starting the OTLP receiver");
+    let rotel = Rotel::start(&receiver.endpoint()).expect("starting rotel");
+    let mut env = otlp_env(OtlpProtocol::Grpc, &rotel.grpc_endpoint());
+    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
+    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
+    let _agent = Agent::start(env);
+
+    for round in 1..=3_u32 {
+        let id = format!("{:056x}{:08x}", u64::from(std::process::id()), round);
+        let scope = ScopeCgroup(cgroup2_mount().join(format!("docker-{id}.scope")));
+        std::fs::create_dir(&scope.0).unwrap_or_else(|e| panic!("creating {}: {e}", scope.0.display()));
+        let status =
+            Command::new(&bin).arg(&scope.0).arg(CALLS.to_string()).status().expect("running the cgroup move loop");
+        assert!(status.success(), "the move loop failed in round {round}");
+        // The child's calls between the move and the go-ahead count there
+        // too, so at least CALLS.
+        let in_scope = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
+        let got = poll_until(Duration::from_secs(20), || {
+            getppid_calls(&receiver, &in_scope).filter(|(calls, _)| *calls >= CALLS as i64)
+        });
+        assert!(
+            got.is_some(),
+            "round {round}: the {CALLS} getppid calls after the move must count under the new cgroup, got {:?}",
+            getppid_calls(&receiver, &in_scope)
+        );
+    }
+}

@@ -76,7 +76,7 @@ pub struct Attached {
 }
 
 /// Every program of the object and where it goes.
-pub const PROGRAMS: [Attached; 6] = [
+pub const PROGRAMS: [Attached; 8] = [
     Attached {
         program: "sched_process_exec",
         hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" },
@@ -84,6 +84,17 @@ pub const PROGRAMS: [Attached; 6] = [
     },
     Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" }, group: Group::Process },
     Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" }, group: Group::Process },
+    // Before sys_exit: a cached cgroup id must never outlive a migration.
+    Attached {
+        program: "cgroup_attach_task",
+        hook: Hook::Raw { name: "cgroup_attach_task" },
+        group: Group::SyscallMetrics,
+    },
+    Attached {
+        program: "cgroup_transfer_tasks",
+        hook: Hook::Raw { name: "cgroup_transfer_tasks" },
+        group: Group::SyscallMetrics,
+    },
     // Before sys_enter: a call that leaves its CPU must always find it.
     Attached { program: "sched_switch", hook: Hook::Btf { name: "sched_switch" }, group: Group::SyscallMetrics },
     Attached { program: "sys_enter", hook: Hook::Raw { name: "sys_enter" }, group: Group::SyscallMetrics },
