@@ -4,8 +4,9 @@
 //! configurations alternate, so machine drift hits all of them alike. Then
 //! the event flood ([`flood`]): security events at stepped rates, with
 //! sysotel's drops and CPU per event. Needs root: sysotel and bpftrace load
-//! eBPF programs. `--flood-only` runs just the flood; `--micro` runs the
-//! userspace micro-benchmarks instead ([`micro`]), without root.
+//! eBPF programs. `--flood-only` runs just the flood, `--storm-only` just
+//! the exec storms; `--micro` runs the userspace micro-benchmarks instead
+//! ([`micro`]), without root.
 
 mod flood;
 mod flood_report;
@@ -54,6 +55,9 @@ pub struct Options {
     /// Only the event flood (security events at stepped rates; fewer steps with --quick).
     #[arg(long, conflicts_with = "micro")]
     flood_only: bool,
+    /// Only the exec storms, without bpftrace (a few minutes).
+    #[arg(long, conflicts_with_all = ["micro", "flood_only"])]
+    storm_only: bool,
 }
 
 pub fn run(options: &Options) -> Result<()> {
@@ -87,12 +91,17 @@ pub fn run(options: &Options) -> Result<()> {
     let mut results = Results::default();
     for run in 0..runs {
         for config in Config::ALL {
-            if config == Config::Bpftrace && tools.bpftrace.is_none() {
+            if config == Config::Bpftrace && (tools.bpftrace.is_none() || options.storm_only) {
                 continue;
             }
-            one_config(&mut results, &tools, &binaries, config, run)
+            one_config(&mut results, &tools, &binaries, config, run, options.storm_only)
                 .with_context(|| format!("run {}, {}", run + 1, config.label()))?;
         }
+    }
+    if options.storm_only {
+        println!();
+        report::print_storm_only(&machine, runs, &results);
+        return Ok(());
     }
     let many = many_processes(&tools).context("many-processes footprint")?;
     let steps = flood::run(&tools, &binaries.flood, options.quick, machine.cpus).context("event flood")?;
@@ -101,8 +110,16 @@ pub fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Starts `config`'s tracer, runs every workload under it once, stops it.
-fn one_config(results: &mut Results, tools: &Tools, binaries: &Binaries, config: Config, run: usize) -> Result<()> {
+/// Starts `config`'s tracer, runs every workload under it once (only the
+/// storms with `storms_only`), stops it.
+fn one_config(
+    results: &mut Results,
+    tools: &Tools,
+    binaries: &Binaries,
+    config: Config,
+    run: usize,
+    storms_only: bool,
+) -> Result<()> {
     let tracer = tracer::start(config, tools, run)?;
     thread::sleep(SETTLE);
     let full_pid = tracer.as_ref().filter(|_| config == Config::Full).map(tracer::Tracer::pid);
@@ -122,10 +139,11 @@ fn one_config(results: &mut Results, tools: &Tools, binaries: &Binaries, config:
         Ok(())
     };
     sample_at(results, Point::Idle)?;
-    let mut jobs = vec![
-        (Measure::Getppid, &binaries.getppid, workloads::GETPPID_CALLS),
-        (Measure::OpenClose, &binaries.open_close, workloads::OPEN_CLOSE_CALLS),
-    ];
+    let mut jobs = Vec::new();
+    if !storms_only {
+        jobs.push((Measure::Getppid, &binaries.getppid, workloads::GETPPID_CALLS));
+        jobs.push((Measure::OpenClose, &binaries.open_close, workloads::OPEN_CLOSE_CALLS));
+    }
     if config != Config::Bpftrace {
         jobs.push((Measure::ForkExecStorm, &binaries.fork_exec_storm, workloads::EXEC_STARTS));
         jobs.push((Measure::ExecStorm, &binaries.exec_storm, workloads::EXEC_STARTS));

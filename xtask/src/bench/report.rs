@@ -13,6 +13,14 @@ use super::{
 };
 
 pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses, flood: &[Step]) {
+    print_raw(results);
+    header(machine);
+    println!("median of {runs} runs; configurations alternate within each run\n");
+    println!("{}", table(results, many).render());
+    flood_report::print(flood);
+}
+
+fn print_raw(results: &Results) {
     println!("## Raw per-run figures (run order)\n");
     for ((measure, config), values) in &results.figures {
         println!("{:<32} {:<26} {}", measure.label(), config.label(), join(values, 2));
@@ -28,10 +36,6 @@ pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProce
             join(&cpu, 2)
         );
     }
-    header(machine);
-    println!("median of {runs} runs; configurations alternate within each run\n");
-    println!("{}", table(results, many).render());
-    flood_report::print(flood);
 }
 
 /// The report of `--flood-only`.
@@ -39,6 +43,16 @@ pub fn print_flood_only(machine: &Machine, flood: &[Step]) {
     header(machine);
     println!();
     flood_report::print(flood);
+}
+
+/// The report of `--storm-only`: raw figures and the storm rows.
+pub fn print_storm_only(machine: &Machine, runs: usize, results: &Results) {
+    print_raw(results);
+    header(machine);
+    println!("median of {runs} runs; configurations alternate within each run\n");
+    let mut table = new_table();
+    storm_rows(&mut table, results);
+    println!("{}", table.render());
 }
 
 fn header(machine: &Machine) {
@@ -52,8 +66,12 @@ fn header(machine: &Machine) {
     }
 }
 
+fn new_table() -> Table {
+    Table::new(&["workload", "configuration", "median", "added vs no tracer", "ratio"], 2)
+}
+
 fn table(results: &Results, many: &ManyProcesses) -> Table {
-    let mut table = Table::new(&["workload", "configuration", "median", "added vs no tracer", "ratio"], 2);
+    let mut table = new_table();
     for measure in [Measure::Getppid, Measure::OpenClose] {
         let base = results.median(measure, Config::None);
         for config in Config::ALL {
@@ -91,6 +109,13 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             ]);
         }
     }
+    storm_rows(&mut table, results);
+    footprint_rows(&mut table, results, many);
+    table
+}
+
+/// Storm rates per configuration, and full mode's slowdown per run.
+fn storm_rows(table: &mut Table, results: &Results) {
     for measure in [Measure::ForkExecStorm, Measure::ExecStorm] {
         let base = results.median(measure, Config::None);
         for config in [Config::None, Config::Floor, Config::Metrics, Config::Full] {
@@ -117,6 +142,10 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
             ]);
         }
     }
+}
+
+/// RSS and CPU of sysotel full: per sample point, and with many processes.
+fn footprint_rows(table: &mut Table, results: &Results, many: &ManyProcesses) {
     for (point, samples) in &results.footprint {
         let rss = median(&samples.iter().map(|s| s.rss_mib).collect::<Vec<_>>()).unwrap_or(f64::NAN);
         let cpu = median(&samples.iter().map(|s| s.cpu_s).collect::<Vec<_>>()).unwrap_or(f64::NAN);
@@ -163,7 +192,6 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
         format!("{:+.2} s spawning them", many.during.cpu_s - many.before.cpu_s),
         String::new(),
     ]);
-    table
 }
 
 fn join(values: &[f64], decimals: usize) -> String {
