@@ -7,7 +7,7 @@
 //! client side as `client.*` (server spans), `network.type`, and the bytes
 //! written and read on the descriptor as counted in the kernel.
 
-use std::{collections::HashMap, sync::Arc, time::SystemTime};
+use std::{collections::BTreeMap, sync::Arc, time::SystemTime};
 
 use opentelemetry::{KeyValue, trace::SpanKind};
 use semconv::attribute as attr;
@@ -28,9 +28,10 @@ struct OpenConn {
     container: Option<Arc<ContainerIdentity>>,
 }
 
-/// Open connections by (pid, fd).
+/// Open connections by (pid, fd), ordered so a process's connections are
+/// one range: its exit finds them without scanning every open connection.
 pub struct Connections {
-    open: HashMap<(u32, u32), OpenConn>,
+    open: BTreeMap<(u32, u32), OpenConn>,
     capacity: usize,
     /// Connections not tracked because the bound was reached.
     pub rejected: u64,
@@ -51,7 +52,7 @@ pub struct Opened<'a> {
 impl Connections {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
-        Self { open: HashMap::new(), capacity, rejected: 0 }
+        Self { open: BTreeMap::new(), capacity, rejected: 0 }
     }
 
     /// A connect or accept: the span opens. A reused descriptor ends the
@@ -109,7 +110,7 @@ impl Connections {
 
     /// The process exited: its connections end now.
     pub fn process_exited(&mut self, pid: u32, end: SystemTime) -> Vec<SpanRecord> {
-        let fds: Vec<u32> = self.open.keys().filter(|(p, _)| *p == pid).map(|(_, fd)| *fd).collect();
+        let fds: Vec<u32> = self.open.range((pid, 0)..=(pid, u32::MAX)).map(|(&(_, fd), _)| fd).collect();
         fds.into_iter().filter_map(|fd| self.open.remove(&(pid, fd))).map(|c| finish(c, end, None)).collect()
     }
 }
@@ -179,9 +180,21 @@ mod tests {
             Opened { pid: 6, fd: 4, op: ConnOp::Accept, start: t0, addr: &addr, parent: None, container: None },
             &salt,
         );
+        // Neighbours in key order (pids 5 and 7, fds at both ends) stay open.
+        for (pid, fd) in [(5, u32::MAX), (7, 0), (6, u32::MAX)] {
+            c.open(
+                Opened { pid, fd, op: ConnOp::Connect, start: t0, addr: &addr, parent: None, container: None },
+                &salt,
+            );
+        }
         let ended = c.process_exited(6, t0 + Duration::from_secs(1));
-        assert_eq!(ended.len(), 1);
-        assert_eq!(ended[0].kind, SpanKind::Server);
-        assert!(ended[0].attributes.iter().any(|kv| kv.key.as_str() == "client.port"));
+        assert_eq!(ended.len(), 2);
+        assert!(
+            c.close(5, u32::MAX, t0, 0, 0).is_some() && c.close(7, 0, t0, 0, 0).is_some(),
+            "other processes keep theirs"
+        );
+        assert!(c.close(6, 4, t0, 0, 0).is_none(), "pid 6's connections ended at its exit");
+        let server = ended.iter().find(|s| s.kind == SpanKind::Server).expect("the accepted connection's span");
+        assert!(server.attributes.iter().any(|kv| kv.key.as_str() == "client.port"));
     }
 }
