@@ -14,8 +14,12 @@
 //! - credentials in URLs (`scheme://user:password@host`).
 //!
 //! Secrets are replaced by `[REDACTED]`, keeping what names them.
+//!
+//! Almost no argument holds a secret, so one [`RegexSet`] of every pattern
+//! screens each argument in a single pass; only an argument it matches is
+//! rewritten, and the others are neither copied nor scanned again.
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use thiserror::Error;
 
 /// The replacement text.
@@ -39,6 +43,8 @@ pub struct Redactor {
     inline: Vec<(Regex, &'static str)>,
     flag: Regex,
     custom: Vec<Regex>,
+    /// Every pattern above: whether a text needs a closer look.
+    any: RegexSet,
 }
 
 impl Redactor {
@@ -58,16 +64,21 @@ impl Redactor {
             (re(r"(://[^:/@\s]+:)[^@\s]+@"), "${1}[REDACTED]@"),
         ];
         let flag = re(&format!(r"(?i)^-{{1,2}}(?:{FLAGS})$"));
-        let custom = custom
+        let custom: Vec<Regex> = custom
             .iter()
             .map(|p| Regex::new(p).map_err(|source| RedactError { pattern: p.clone(), source }))
             .collect::<Result<_, _>>()?;
-        Ok(Self { inline, flag, custom })
+        let patterns = inline.iter().map(|(r, _)| r).chain([&flag]).chain(&custom).map(Regex::as_str);
+        let any = RegexSet::new(patterns).map_err(|source| RedactError { pattern: "(all patterns)".into(), source })?;
+        Ok(Self { inline, flag, custom, any })
     }
 
     /// Redacts one text.
     #[must_use]
     pub fn text(&self, s: &str) -> String {
+        if !self.any.is_match(s) {
+            return s.to_owned();
+        }
         let mut out = s.to_string();
         for (re, with) in &self.inline {
             if re.is_match(&out) {
@@ -82,25 +93,27 @@ impl Redactor {
         out
     }
 
-    /// Redacts an argument vector, including the value after a bare
-    /// sensitive flag. Non-UTF-8 arguments are checked through their
+    /// Redacts an argument vector in place, including the value after a
+    /// bare sensitive flag. Non-UTF-8 arguments are checked through their
     /// lossless escaped form and kept as they are when nothing matches.
-    #[must_use]
-    pub fn args(&self, args: &[Vec<u8>]) -> Vec<Vec<u8>> {
-        let mut out = Vec::with_capacity(args.len());
+    pub fn redact_args(&self, args: &mut [Vec<u8>]) {
         let mut hide_next = false;
         for a in args {
-            let text = crate::util::text::escape_bytes(a);
             if hide_next {
-                out.push(REDACTED.as_bytes().to_vec());
+                *a = REDACTED.as_bytes().to_vec();
                 hide_next = false;
+                continue;
+            }
+            let text = crate::util::text::escape_bytes(a);
+            if !self.any.is_match(&text) {
                 continue;
             }
             hide_next = self.flag.is_match(&text);
             let red = self.text(&text);
-            out.push(if red == text { a.clone() } else { red.into_bytes() });
+            if red != text {
+                *a = red.into_bytes();
+            }
         }
-        out
     }
 }
 
@@ -133,10 +146,35 @@ mod tests {
 
     #[test]
     fn value_after_a_bare_flag() {
-        let out = r().args(&args(&["psql", "--password", "hunter2", "-d", "app"]));
-        assert_eq!(out, args(&["psql", "--password", "[REDACTED]", "-d", "app"]));
-        let out = r().args(&args(&["x", "--token=abc", "keep"]));
-        assert_eq!(out, args(&["x", "--token=[REDACTED]", "keep"]));
+        let redacted = |v: &[&str]| {
+            let mut a = args(v);
+            r().redact_args(&mut a);
+            a
+        };
+        assert_eq!(
+            redacted(&["psql", "--password", "hunter2", "-d", "app"]),
+            args(&["psql", "--password", "[REDACTED]", "-d", "app"])
+        );
+        assert_eq!(redacted(&["x", "--token=abc", "keep"]), args(&["x", "--token=[REDACTED]", "keep"]));
+        // The last argument being a bare flag hides nothing past the end.
+        assert_eq!(redacted(&["ls", "-la", "--token"]), args(&["ls", "-la", "--token"]));
+        assert_eq!(redacted(&["ls", "-la", "/tmp"]), args(&["ls", "-la", "/tmp"]));
+    }
+
+    #[test]
+    fn the_screen_matches_whatever_a_pattern_matches() {
+        // Each built-in shape, and a custom pattern, must pass the one-pass
+        // screen; texts without secrets must not.
+        let r = Redactor::new(&["sk_live_[0-9a-z]+".to_string()]).unwrap();
+        for secret in ["--password=x", "-pwd:x", "DB_PASSWORD=x", "Bearer abc", "https://u:p@h", "pay sk_live_abc1"] {
+            assert!(r.any.is_match(secret), "{secret}");
+            assert_ne!(r.text(secret), secret, "{secret}");
+        }
+        // A bare flag passes too: it hides the next argument.
+        assert!(r.any.is_match("--token"));
+        for plain in ["/bin/true", "ls -la /tmp", "--verbose", "https://example.com/a:b"] {
+            assert!(!r.any.is_match(plain), "{plain}");
+        }
     }
 
     #[test]
@@ -144,7 +182,10 @@ mod tests {
         let r = Redactor::new(&["sk_live_[0-9a-z]+".to_string()]).unwrap();
         assert_eq!(r.text("pay sk_live_abc123 now"), "pay [REDACTED] now");
         assert!(Redactor::new(&["(".to_string()]).is_err());
-        // Non-UTF-8 arguments without secrets are kept byte for byte.
-        assert_eq!(r.args(&[b"\xff\xfe".to_vec()]), vec![b"\xff\xfe".to_vec()]);
+        // Non-UTF-8 arguments without secrets are kept byte for byte; with
+        // one, redacted through their escaped form.
+        let mut a = vec![b"\xff\xfe".to_vec(), b"--token=\xffs".to_vec()];
+        r.redact_args(&mut a);
+        assert_eq!(a, vec![b"\xff\xfe".to_vec(), b"--token=[REDACTED]".to_vec()]);
     }
 }

@@ -480,7 +480,7 @@ fn handle(
             let mut ctx = process_context(&e.header, info);
             // Nothing leaves the host with a secret in it: logs and spans
             // take the arguments from `ctx`.
-            ctx.args = redact.args(&ctx.args);
+            redact.redact_args(&mut ctx.args);
             let time = clock.to_system_time(e.header.ktime_ns);
             let parent = ctx.ppid.and_then(|p| enricher.table.get(p));
             let (finished, span) = enricher.spans.on_exec(ExecInfo {
