@@ -1,5 +1,7 @@
 //! Decoding of `exec` records.
 
+use std::mem::offset_of;
+
 use exporter_common::{
     EventHeader, EventKind,
     events::{
@@ -36,18 +38,42 @@ pub struct ExecEvent {
     pub exe_deleted: bool,
 }
 
+/// The fixed part of [`ExecData`], before its two byte arrays: read on its
+/// own, so decoding never copies the whole record (about 4 KiB) first.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ExecFixed {
+    old_pid: u32,
+    flags: u32,
+    euid: u32,
+    egid: u32,
+    filename_len: u32,
+    args_len: u32,
+}
+
+// SAFETY: `#[repr(C)]`, integers only.
+unsafe impl super::Pod for ExecFixed {}
+
+const _: () = assert!(size_of::<ExecFixed>() == offset_of!(ExecData, filename));
+const _: () = assert!(offset_of!(ExecData, args_len) == offset_of!(ExecFixed, args_len));
+
 pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<ExecEvent, DecodeError> {
     check_size::<exporter_common::events::ExecEvent>(bytes, raw, EventKind::Exec)?;
-    let data: ExecData = read_pod(bytes, size_of::<EventHeader>())?;
+    let base = size_of::<EventHeader>();
+    let data: ExecFixed = read_pod(bytes, base)?;
     let filename_len = checked_len("filename_len", data.filename_len, FILENAME_MAX)?;
     let args_len = checked_len("args_len", data.args_len, ARGS_MAX)?;
+    // In bounds: `check_size` saw the whole record, and each length is
+    // within its array.
+    let filename = &bytes[base + offset_of!(ExecData, filename)..][..filename_len];
+    let args = &bytes[base + offset_of!(ExecData, args)..][..args_len];
     let creds_missing = data.flags & EXEC_CREDS_MISSING != 0;
     Ok(ExecEvent {
         header,
         old_pid: data.old_pid,
-        filename: data.filename[..filename_len].to_vec(),
+        filename: filename.to_vec(),
         filename_truncated: data.flags & EXEC_FILENAME_TRUNCATED != 0,
-        args: split_args(&data.args[..args_len]),
+        args: split_args(args),
         args_truncated: data.flags & EXEC_ARGS_TRUNCATED != 0,
         args_missing: data.flags & EXEC_ARGS_MISSING != 0,
         euid: (!creds_missing).then_some(data.euid),

@@ -2,6 +2,8 @@
 //! socket address bytes. Naming and rendering the arguments is the job of
 //! [`crate::security`]; this stays a pure, length-checked copy.
 
+use std::mem::offset_of;
+
 use exporter_common::{
     EventHeader, EventKind,
     events::{
@@ -90,10 +92,11 @@ impl SecurityEvent {
     }
 }
 
-/// `/` + the components root first; empty slots (mount crossings) skipped.
-fn join_parts(parts: &[[u8; SEC_BASE_PART_MAX]]) -> Vec<u8> {
+/// `/` + the components root first (each up to its first NUL); empty slots
+/// (mount crossings) skipped. `parts` holds whole `SEC_BASE_PART_MAX` slots.
+fn join_parts(parts: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
-    for part in parts.iter().rev() {
+    for part in parts.chunks(SEC_BASE_PART_MAX).rev() {
         let len = part.iter().position(|&b| b == 0).unwrap_or(part.len());
         if len == 0 {
             continue;
@@ -107,9 +110,33 @@ fn join_parts(parts: &[[u8; SEC_BASE_PART_MAX]]) -> Vec<u8> {
     out
 }
 
-/// The record's payload: the kernel sends only the bytes in use, the rest
-/// reads as zero. Every region the record declares must lie in what was sent.
-fn payload(bytes: &[u8], raw: &EventHeader) -> Result<SecurityData, DecodeError> {
+/// The fixed fields of [`SecurityData`], before its byte arrays: read on
+/// their own, so a record is never copied whole (2.3 KiB) to be decoded.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct SecFixed {
+    nr: u32,
+    flags: u32,
+    ret: i64,
+    args: [u64; 6],
+    deref: u64,
+    path_len: [u16; 2],
+    aux_len: u16,
+    sock_len: u16,
+    base_depth: u16,
+    reserved: [u16; 3],
+}
+
+// SAFETY: `#[repr(C)]`, integers and arrays of integers only.
+unsafe impl super::Pod for SecFixed {}
+
+const _: () = assert!(size_of::<SecFixed>() == offset_of!(SecurityData, aux));
+const _: () = assert!(offset_of!(SecFixed, base_depth) == offset_of!(SecurityData, base_depth));
+
+/// The record's fixed fields and its data as sent (`SecurityData` from its
+/// start to the declared size). The kernel sends only the bytes in use;
+/// every region the record declares must lie in what was sent.
+fn payload<'a>(bytes: &'a [u8], raw: &EventHeader) -> Result<(SecFixed, &'a [u8]), DecodeError> {
     let head = size_of::<EventHeader>();
     let full = size_of::<exporter_common::events::SecurityEvent>();
     let declared = raw.size as usize;
@@ -123,48 +150,40 @@ fn payload(bytes: &[u8], raw: &EventHeader) -> Result<SecurityData, DecodeError>
     if bytes.len() < declared {
         return Err(DecodeError::TooShort { len: bytes.len(), need: declared });
     }
-    let mut buf = vec![0u8; full];
-    buf[..declared].copy_from_slice(&bytes[..declared]);
-    let d: SecurityData = read_pod(&buf, head)?;
+    let d: SecFixed = read_pod(bytes, head)?;
     let need = head + SecurityData::used_len(d.path_len, d.base_depth);
     if need > declared {
         return Err(DecodeError::TooShort { len: declared, need });
     }
-    Ok(d)
+    Ok((d, &bytes[head..declared]))
+}
+
+/// `len` bytes at `offset` of the sent data.
+fn region(data: &[u8], offset: usize, len: usize) -> Result<&[u8], DecodeError> {
+    data.get(offset..offset + len).ok_or(DecodeError::TooShort { len: data.len(), need: offset + len })
+}
+
+/// A declared length, checked against its array's size.
+fn checked(field: &'static str, len: u16, max: usize) -> Result<usize, DecodeError> {
+    let n = usize::from(len);
+    if n > max {
+        return Err(DecodeError::LengthOutOfRange { field, len: u32::from(len), max });
+    }
+    Ok(n)
 }
 
 pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<SecurityEvent, DecodeError> {
-    let d = payload(bytes, raw)?;
+    let (d, data) = payload(bytes, raw)?;
     let mut paths = [None, None];
     for (i, slot) in paths.iter_mut().enumerate() {
-        let len = usize::from(d.path_len[i]);
-        if len > SEC_PATH_MAX {
-            return Err(DecodeError::LengthOutOfRange {
-                field: "path_len",
-                len: u32::from(d.path_len[i]),
-                max: SEC_PATH_MAX,
-            });
-        }
+        let len = checked("path_len", d.path_len[i], SEC_PATH_MAX)?;
         if len > 0 {
-            *slot = Some(d.path[i][..len].to_vec());
+            *slot = Some(region(data, offset_of!(SecurityData, path) + i * SEC_PATH_MAX, len)?.to_vec());
         }
     }
-    let aux_len = usize::from(d.aux_len);
-    if aux_len > SEC_AUX_MAX {
-        return Err(DecodeError::LengthOutOfRange { field: "aux_len", len: u32::from(d.aux_len), max: SEC_AUX_MAX });
-    }
-    let sock_len = usize::from(d.sock_len);
-    if sock_len > SEC_SOCK_MAX {
-        return Err(DecodeError::LengthOutOfRange { field: "sock_len", len: u32::from(d.sock_len), max: SEC_SOCK_MAX });
-    }
-    let depth = usize::from(d.base_depth);
-    if depth > SEC_BASE_PARTS {
-        return Err(DecodeError::LengthOutOfRange {
-            field: "base_depth",
-            len: u32::from(d.base_depth),
-            max: SEC_BASE_PARTS,
-        });
-    }
+    let aux_len = checked("aux_len", d.aux_len, SEC_AUX_MAX)?;
+    let sock_len = checked("sock_len", d.sock_len, SEC_SOCK_MAX)?;
+    let depth = checked("base_depth", d.base_depth, SEC_BASE_PARTS)?;
     let kind = if d.flags & SEC_BASE_CWD != 0 {
         Some(BaseKind::Cwd)
     } else if d.flags & SEC_BASE_FD != 0 {
@@ -172,11 +191,22 @@ pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<
     } else {
         None
     };
-    let base = kind.map(|kind| Base {
-        kind,
-        path: join_parts(&d.base[..depth]),
-        truncated: d.flags & SEC_BASE_TRUNCATED != 0,
-    });
+    let base = match kind {
+        Some(kind) => Some(Base {
+            kind,
+            path: join_parts(region(data, offset_of!(SecurityData, base), depth * SEC_BASE_PART_MAX)?),
+            truncated: d.flags & SEC_BASE_TRUNCATED != 0,
+        }),
+        None => None,
+    };
+    let aux = match aux_len {
+        0 => None,
+        n => Some(region(data, offset_of!(SecurityData, aux), n)?.to_vec()),
+    };
+    let sockaddr = match sock_len {
+        0 => None,
+        n => Some(region(data, offset_of!(SecurityData, sock), n)?.to_vec()),
+    };
     Ok(SecurityEvent {
         header,
         nr: d.nr,
@@ -184,8 +214,8 @@ pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<
         args: d.args,
         deref: (d.flags & SEC_DEREF_VALID != 0).then_some(d.deref),
         paths,
-        aux: (aux_len > 0).then(|| d.aux[..aux_len].to_vec()),
-        sockaddr: (sock_len > 0).then(|| d.sock[..sock_len].to_vec()),
+        aux,
+        sockaddr,
         base,
         truncated: d.flags & (SEC_PATH0_TRUNCATED | SEC_PATH1_TRUNCATED) != 0,
         read_failed: d.flags & SEC_READ_FAILED != 0,

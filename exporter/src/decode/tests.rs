@@ -312,6 +312,16 @@ fn security_records_travel_only_their_used_bytes() {
     let bytes = bytes_of(&*rec);
     let Event::Security(s) = decode(&bytes[..used]).unwrap() else { panic!("not security") };
     assert_eq!(s.paths[0].as_deref(), Some(&b"/etc/passwd"[..]));
+    // With a base directory (three slots) and a socket address, cut after
+    // the last slot in use.
+    let mut rec = security_record(b"shadow", &[2, 0, 0, 80], exporter_common::events::security::SEC_BASE_CWD);
+    let used = size_of::<EventHeader>() + SecurityData::used_len(rec.data.path_len, rec.data.base_depth);
+    rec.header.size = used as u32;
+    let bytes = bytes_of(&*rec);
+    let Event::Security(s) = decode(&bytes[..used]).unwrap() else { panic!("not security") };
+    assert_eq!(s.base.map(|b| b.path), Some(b"/etc/ssh".to_vec()));
+    assert_eq!(s.sockaddr.as_deref(), Some(&[2, 0, 0, 80][..]));
+    assert_eq!(s.paths, [Some(b"shadow".to_vec()), None]);
     // A record that declares more than it carries is rejected.
     let mut short = security_record(b"/etc/passwd", &[], 0);
     short.header.size = (size_of::<EventHeader>() + 300) as u32;
