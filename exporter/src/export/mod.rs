@@ -16,6 +16,7 @@ pub mod sdk_tls;
 mod spans;
 mod terminal;
 pub mod wire_logs;
+pub mod wire_spans;
 
 pub use observed::{ExportStats, Observed};
 pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};

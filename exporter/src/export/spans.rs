@@ -23,6 +23,7 @@ use super::{
     ExportStats, Observed, OtlpSetupError,
     otlp::Destination,
     per_resource::{PerResource, Provider},
+    wire_spans::TracesSetupError,
 };
 use crate::signals::traces::SpanRecord;
 
@@ -151,22 +152,27 @@ impl SpanSink for OtlpSpanSink {
     }
 }
 
-/// The sink for a traces output.
+/// The sink for a traces output: OTLP and OTLP/JSON files go through
+/// [`super::wire_spans`], whose export task runs on the current Tokio
+/// runtime.
 ///
 /// # Errors
-/// [`OtlpSetupError`] when the OTLP exporter cannot be built.
+/// [`TracesSetupError`] when the OTLP exporter cannot be built (bad
+/// variables, endpoint, headers or TLS files).
 pub fn build_span_sink(
     output: crate::config::TracesOutput,
     resource: &Resource,
     stats: &Arc<ExportStats>,
-) -> Result<Box<dyn SpanSink>, OtlpSetupError> {
+) -> Result<Box<dyn SpanSink>, TracesSetupError> {
     use crate::config::TracesOutput;
-    Ok(match output {
-        TracesOutput::Otlp(p) => Box::new(OtlpSpanSink::new(Destination::Otlp(p), resource, Arc::clone(stats))?),
-        TracesOutput::File(file) => Box::new(OtlpSpanSink::new(Destination::File(file), resource, Arc::clone(stats))?),
-        TracesOutput::Console => Box::new(ConsoleSpanSink),
-        TracesOutput::Disabled => Box::new(NullSpanSink),
-    })
+    let destination = match output {
+        TracesOutput::Otlp(_) => super::wire_logs::Destination::otlp_from_env()?,
+        TracesOutput::File(file) => super::wire_logs::Destination::File(file),
+        TracesOutput::Console => return Ok(Box::new(ConsoleSpanSink)),
+        TracesOutput::Disabled => return Ok(Box::new(NullSpanSink)),
+    };
+    let base = resource.iter().map(|(k, v)| opentelemetry::KeyValue::new(k.clone(), v.clone())).collect();
+    Ok(Box::new(super::wire_spans::start(destination, base, resource.schema_url(), Arc::clone(stats))))
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ pub enum PipelineError {
     Export(#[from] OtlpSetupError),
     #[error("logs export: {0}")]
     Logs(#[from] export::wire_logs::SetupError),
+    #[error(transparent)]
+    Traces(#[from] export::wire_spans::TracesSetupError),
     #[error("ring-buffer reader failed: {0}")]
     Reader(#[from] ReaderError),
     #[error(transparent)]

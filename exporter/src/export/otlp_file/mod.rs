@@ -61,5 +61,5 @@ mod writer;
 pub use error::FileError;
 pub use logs::write_logs;
 pub use metrics::write_metrics;
-pub use traces::{FileSpanExporter, spans_request};
+pub use traces::{FileSpanExporter, spans_request, write_traces};
 pub use writer::{DEFAULT_MAX_BYTES, JsonLinesFile};

@@ -76,3 +76,16 @@ impl SpanExporter for FileSpanExporter {
 pub fn spans_request(batch: Vec<SpanData>, resource: &ResourceAttributesWithSchema) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest { resource_spans: group_spans_by_resource_and_scope(batch, resource) }
 }
+
+/// Writes `req` as one OTLP/JSON line; a request without spans writes
+/// nothing. For the span batches the agent encodes itself (see
+/// `export::wire_spans`).
+///
+/// # Errors
+/// The write's [`FileError`] (also counted in [`JsonLinesFile::errors`]).
+pub fn write_traces(file: &JsonLinesFile, req: &ExportTraceServiceRequest) -> Result<(), FileError> {
+    if req.resource_spans.iter().all(|r| r.scope_spans.iter().all(|s| s.spans.is_empty())) {
+        return Ok(());
+    }
+    file.write_request(req)
+}

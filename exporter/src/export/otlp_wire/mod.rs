@@ -58,7 +58,7 @@ pub use config::{
     EnvPath, Protocol, Signal, TlsFiles, WireConfig,
 };
 pub use error::{BuildError, RejectStatus, SendError, SendErrorKind};
-pub use request::{EncodedLogs, WireRequest};
+pub use request::{EncodedLogs, EncodedTraces, WireRequest};
 pub use retry::RetryPolicy;
 pub use sender::{SendOutcome, WireSender};
 

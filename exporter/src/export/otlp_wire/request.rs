@@ -1,11 +1,13 @@
 //! [`WireRequest`]: what a [`super::WireSender`] can send, one implementation
 //! per signal: `ExportMetricsServiceRequest` as the metrics pipeline builds
-//! it, and [`EncodedLogs`], a logs request already encoded as protobuf.
+//! it, and [`EncodedLogs`] and [`EncodedTraces`], logs and traces requests
+//! already encoded as protobuf.
 
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::{
     logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse},
     metrics::v1::{ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse},
+    trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse},
 };
 use prost::Message as _;
 
@@ -100,6 +102,37 @@ impl WireRequest for EncodedLogs {
     }
 }
 
+/// A complete `ExportTraceServiceRequest`, already encoded as protobuf
+/// (sent like [`EncodedLogs`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncodedTraces(pub Bytes);
+
+impl WireRequest for EncodedTraces {
+    const SIGNAL: Signal = Signal::Traces;
+    const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    type Response = ExportTraceServiceResponse;
+
+    fn protobuf(&self) -> Bytes {
+        self.0.clone()
+    }
+
+    fn json(&self) -> Result<Vec<u8>, String> {
+        let req = ExportTraceServiceRequest::decode(&self.0[..])
+            .map_err(|e| format!("not an ExportTraceServiceRequest: {e}"))?;
+        json::encode(&req).map_err(|e| e.to_string())
+    }
+
+    fn rejected(response: &Self::Response) -> (i64, Option<String>) {
+        response.partial_success.as_ref().map_or((0, None), |p| (p.rejected_spans, message(&p.error_message)))
+    }
+
+    fn json_response(body: &[u8]) -> Self::Response {
+        let partial_success = json::partial_success(body, "rejectedSpans")
+            .map(|(rejected_spans, error_message)| ExportTracePartialSuccess { rejected_spans, error_message });
+        ExportTraceServiceResponse { partial_success }
+    }
+}
+
 fn message(text: &str) -> Option<String> {
     Some(text.to_owned()).filter(|m| !m.is_empty())
 }
@@ -169,5 +202,30 @@ mod tests {
         };
         assert_eq!(ExportMetricsServiceRequest::rejected(&r), (2, None));
         assert_eq!(ExportMetricsServiceRequest::rejected(&Default::default()), (0, None));
+
+        let r = EncodedTraces::json_response(br#"{"partialSuccess":{"rejectedSpans":"3","errorMessage":"late"}}"#);
+        assert_eq!(EncodedTraces::rejected(&r), (3, Some("late".into())));
+        assert_eq!(EncodedTraces::rejected(&EncodedTraces::json_response(body)), (0, Some("too big".into())));
+    }
+
+    #[test]
+    fn encoded_traces_go_out_as_given() {
+        use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+        let req = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![Span { name: "connect".into(), span_id: vec![7; 8], ..Default::default() }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let bytes = Bytes::from(req.encode_to_vec());
+        let wire = EncodedTraces(bytes.clone());
+        assert_eq!(wire.protobuf().as_ptr(), bytes.as_ptr(), "no copy");
+        let v: Value = serde_json::from_slice(&wire.json().unwrap()).unwrap();
+        let span = &v["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+        assert_eq!((span["name"].as_str(), span["spanId"].as_str()), (Some("connect"), Some("0707070707070707")));
+        assert!(EncodedTraces(Bytes::from_static(b"\xff")).json().unwrap_err().contains("ExportTraceServiceRequest"));
     }
 }

@@ -60,20 +60,20 @@ const LIST_VALUES: u32 = 1;
 /// W3C trace flags: sampled (the agent's spans are always recorded).
 const FLAG_SAMPLED: u32 = 1;
 
-fn nanos(time: SystemTime) -> u64 {
+pub(crate) fn nanos(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// A length-delimited field whose content `body` writes; its length is
 /// filled in afterwards.
-fn nested(buf: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn nested(buf: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
     nested_sized(buf, field, 1, body);
 }
 
 /// [`nested`] with room for a `width`-byte length left before the content,
 /// so content of about the expected size is never moved: a record (a few
 /// hundred bytes to a few kB) takes 2, an attribute 1.
-fn nested_sized(buf: &mut Vec<u8>, field: u32, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn nested_sized(buf: &mut Vec<u8>, field: u32, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
     encode_key(field, WireType::LengthDelimited, buf);
     let at = buf.len();
     buf.resize(at + width, 0);
@@ -91,25 +91,25 @@ fn nested_sized(buf: &mut Vec<u8>, field: u32, width: usize, body: impl FnOnce(&
     encode_varint(len as u64, &mut slot);
 }
 
-fn bytes_field(buf: &mut Vec<u8>, field: u32, value: &[u8]) {
+pub(crate) fn bytes_field(buf: &mut Vec<u8>, field: u32, value: &[u8]) {
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(value.len() as u64, buf);
     buf.extend_from_slice(value);
 }
 
 /// A proto3 string field: left out when empty, like prost does.
-fn string_field(buf: &mut Vec<u8>, field: u32, value: &str) {
+pub(crate) fn string_field(buf: &mut Vec<u8>, field: u32, value: &str) {
     if !value.is_empty() {
         bytes_field(buf, field, value.as_bytes());
     }
 }
 
-fn varint_field(buf: &mut Vec<u8>, field: u32, value: u64) {
+pub(crate) fn varint_field(buf: &mut Vec<u8>, field: u32, value: u64) {
     encode_key(field, WireType::Varint, buf);
     encode_varint(value, buf);
 }
 
-fn fixed64_field(buf: &mut Vec<u8>, field: u32, value: u64) {
+pub(crate) fn fixed64_field(buf: &mut Vec<u8>, field: u32, value: u64) {
     encode_key(field, WireType::SixtyFourBit, buf);
     buf.extend_from_slice(&value.to_le_bytes());
 }
@@ -146,13 +146,13 @@ fn i64_bits(v: i64) -> u64 {
 }
 
 /// A `KeyValue` message's content.
-fn key_value(buf: &mut Vec<u8>, key: &str, value: impl FnOnce(&mut Vec<u8>)) {
+pub(crate) fn key_value(buf: &mut Vec<u8>, key: &str, value: impl FnOnce(&mut Vec<u8>)) {
     string_field(buf, KEY_VALUE_KEY, key);
     nested(buf, KEY_VALUE_VALUE, value);
 }
 
 /// An `AnyValue` message's content for a Resource attribute value.
-fn resource_value(buf: &mut Vec<u8>, value: &Value) {
+pub(crate) fn resource_value(buf: &mut Vec<u8>, value: &Value) {
     fn list<T>(buf: &mut Vec<u8>, items: &[T], each: impl Fn(&mut Vec<u8>, &T)) {
         nested(buf, ANY_ARRAY, |buf| {
             for item in items {

@@ -1,5 +1,7 @@
-//! [`WireLogSink`]: log records encoded on arrival, batched, and sent by
-//! one export task, with every record accounted for.
+//! [`WireSink`]: records encoded on arrival, batched, and sent by one
+//! export task, with every record accounted for. [`WireLogSink`] carries
+//! log records; the same sink carries spans (`export::wire_spans`), whose
+//! requests frame resources and scopes with the same field numbers.
 //!
 //! The consumer loop calls [`LogSink::emit`], which encodes the record into
 //! the open batch (see [`super::batch`]) and never waits: a full batch goes
@@ -22,6 +24,7 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
+use bytes::Bytes;
 use futures::{StreamExt as _, stream::FuturesUnordered};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use prost::Message as _;
@@ -37,7 +40,7 @@ use crate::{
     enrich::{ContainerIdentity, ProcessContext},
     export::{
         ExportStats, LogSink,
-        otlp_wire::{BuildError, ConfigError, EncodedLogs, Signal, WireConfig, WireSender},
+        otlp_wire::{BuildError, ConfigError, EncodedLogs, WireConfig, WireRequest, WireSender},
     },
     security::SecurityRecord,
     signals::{LogEvent, traces::SpanRef},
@@ -73,11 +76,25 @@ impl BatchSettings {
     /// exceeds the queue.
     #[must_use]
     pub fn resolve(lookup: &dyn Fn(&str) -> Option<String>) -> Self {
-        let number = |name: &str| lookup(name).and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| *n > 0);
+        Self::resolve_with(
+            "OTEL_BLRP",
+            Self { max_queue: DEFAULT_QUEUE, max_batch: DEFAULT_BATCH, delay: DEFAULT_DELAY },
+            lookup,
+        )
+    }
+
+    /// [`Self::resolve`] for the variables `{prefix}_MAX_QUEUE_SIZE`,
+    /// `{prefix}_MAX_EXPORT_BATCH_SIZE` and `{prefix}_SCHEDULE_DELAY` (ms),
+    /// with `defaults` (`OTEL_BSP` for spans).
+    #[must_use]
+    pub fn resolve_with(prefix: &str, defaults: Self, lookup: &dyn Fn(&str) -> Option<String>) -> Self {
+        let number = |name: &str| {
+            lookup(&format!("{prefix}_{name}")).and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| *n > 0)
+        };
         let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
-        let max_queue = number("OTEL_BLRP_MAX_QUEUE_SIZE").map_or(DEFAULT_QUEUE, to_usize);
-        let max_batch = number("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE").map_or(DEFAULT_BATCH, to_usize).min(max_queue);
-        let delay = number("OTEL_BLRP_SCHEDULE_DELAY").map_or(DEFAULT_DELAY, Duration::from_millis);
+        let max_queue = number("MAX_QUEUE_SIZE").map_or(defaults.max_queue, to_usize);
+        let max_batch = number("MAX_EXPORT_BATCH_SIZE").map_or(defaults.max_batch, to_usize).min(max_queue);
+        let delay = number("SCHEDULE_DELAY").map_or(defaults.delay, Duration::from_millis);
         Self { max_queue, max_batch, delay }
     }
 
@@ -101,22 +118,55 @@ pub enum SetupError {
     Build(#[from] BuildError),
 }
 
+/// A signal a [`WireSink`] carries: the request its batches become, and how
+/// they are written to a file.
+pub trait WireSignal: Send + Sync + 'static {
+    /// An encoded request of the signal.
+    type Request: WireRequest;
+    /// What one record is called in messages ("log", "span").
+    const ITEM: &'static str;
+    /// The request whose protobuf is `body`.
+    fn request(body: Bytes) -> Self::Request;
+    /// Writes the request `body` as one OTLP/JSON line.
+    ///
+    /// # Errors
+    /// A description when `body` does not decode or cannot be written.
+    fn write_file(file: &OutputFile, body: Bytes) -> Result<(), String>;
+}
+
+/// Log records: `ExportLogsServiceRequest`s.
+pub struct Logs;
+
+impl WireSignal for Logs {
+    type Request = EncodedLogs;
+    const ITEM: &'static str = "log";
+
+    fn request(body: Bytes) -> EncodedLogs {
+        EncodedLogs(body)
+    }
+
+    fn write_file(file: &OutputFile, body: Bytes) -> Result<(), String> {
+        let req = ExportLogsServiceRequest::decode(body).map_err(|e| e.to_string())?;
+        crate::export::otlp_file::write_logs(file, &req).map_err(|e| e.to_string())
+    }
+}
+
 /// Where batches go.
-pub enum Destination {
-    /// A collector, configured by the `OTEL_EXPORTER_OTLP_[LOGS_]*` variables.
-    Otlp(Box<WireSender<EncodedLogs>>),
+pub enum Destination<S: WireSignal = Logs> {
+    /// A collector, configured by the `OTEL_EXPORTER_OTLP_[<SIGNAL>_]*` variables.
+    Otlp(Box<WireSender<S::Request>>),
     /// OTLP/JSON lines in a file.
     File(OutputFile),
 }
 
-impl Destination {
+impl<S: WireSignal> Destination<S> {
     /// The collector from the process environment.
     ///
     /// # Errors
     /// [`SetupError`] for bad variables, TLS files, endpoint or headers, or
     /// outside a Tokio runtime.
     pub fn otlp_from_env() -> Result<Self, SetupError> {
-        let config = WireConfig::from_env(Signal::Logs)?;
+        let config = WireConfig::from_env(<S::Request as WireRequest>::SIGNAL)?;
         Ok(Destination::Otlp(Box::new(WireSender::new(&config)?)))
     }
 
@@ -131,14 +181,11 @@ impl Destination {
     /// Sends one batch; `Ok` carries the records the receiver rejected.
     async fn deliver(&self, batch: &Batch) -> Result<u64, String> {
         match self {
-            Destination::Otlp(sender) => match sender.send(EncodedLogs(batch.body.clone())).await {
+            Destination::Otlp(sender) => match sender.send(S::request(batch.body.clone())).await {
                 Ok(outcome) => Ok(u64::try_from(outcome.rejected).unwrap_or(0).min(batch.records)),
                 Err(e) => Err(e.to_string()),
             },
-            Destination::File(file) => {
-                let req = ExportLogsServiceRequest::decode(batch.body.clone()).map_err(|e| e.to_string())?;
-                crate::export::otlp_file::write_logs(file, &req).map(|()| 0).map_err(|e| e.to_string())
-            }
+            Destination::File(file) => S::write_file(file, batch.body.clone()).map(|()| 0),
         }
     }
 }
@@ -163,8 +210,8 @@ impl Shared {
     }
 }
 
-/// The OTLP (or OTLP/JSON file) log sink.
-pub struct WireLogSink {
+/// The OTLP (or OTLP/JSON file) sink of signal `S`.
+pub struct WireSink<S: WireSignal> {
     shared: Arc<Shared>,
     queue: Option<mpsc::Sender<Batch>>,
     capacity: u64,
@@ -173,9 +220,13 @@ pub struct WireLogSink {
     drain_budget: Duration,
     /// The observed time set by [`LogSink::observing`].
     observed: Option<SystemTime>,
+    signal: std::marker::PhantomData<S>,
 }
 
-impl WireLogSink {
+/// The log sink.
+pub type WireLogSink = WireSink<Logs>;
+
+impl<S: WireSignal> WireSink<S> {
     /// Starts the export task on the current Tokio runtime.
     ///
     /// `base` is the agent's Resource (containers' Resources extend it);
@@ -185,7 +236,7 @@ impl WireLogSink {
     /// Outside a Tokio runtime.
     #[must_use]
     pub fn start(
-        destination: Destination,
+        destination: Destination<S>,
         base: Vec<opentelemetry::KeyValue>,
         schema_url: Option<&str>,
         settings: BatchSettings,
@@ -200,7 +251,15 @@ impl WireLogSink {
         let (done_tx, finished) = std_mpsc::channel();
         let drain_budget = destination.timeout() * 2 + Duration::from_secs(1);
         tokio::spawn(export_loop(rx, Arc::clone(&shared), destination, settings, done_tx));
-        Self { shared, queue: Some(tx), capacity: settings.max_queue as u64, finished, drain_budget, observed: None }
+        Self {
+            shared,
+            queue: Some(tx),
+            capacity: settings.max_queue as u64,
+            finished,
+            drain_budget,
+            observed: None,
+            signal: std::marker::PhantomData,
+        }
     }
 
     /// Records accepted and not yet exported (or failed).
@@ -229,47 +288,26 @@ impl WireLogSink {
         self.shared.pending.fetch_add(1, Ordering::Relaxed);
         true
     }
-}
 
-impl LogSink for WireLogSink {
-    fn emit(&mut self, event: LogEvent) {
+    /// Admits one record of `container` and encodes it with `write` (one
+    /// record field of the scope message) into the open batch, sending the
+    /// batch when it is full.
+    pub(crate) fn push_record(&self, container: Option<&Arc<ContainerIdentity>>, write: impl FnOnce(&mut Vec<u8>)) {
         if !self.admit() {
             return;
         }
-        let observed = self.observed.unwrap_or_else(SystemTime::now);
-        let full = self.shared.batcher().push(&event, Instant::now, observed);
+        let full = self.shared.batcher().push_with(container, Instant::now, write);
         if let Some(batch) = full {
             self.enqueue(batch);
         }
-    }
-
-    fn emit_security(
-        &mut self,
-        rec: SecurityRecord,
-        ctx: &ProcessContext,
-        container: Option<Arc<ContainerIdentity>>,
-        time: SystemTime,
-        trace: Option<SpanRef>,
-    ) {
-        if !self.admit() {
-            return;
-        }
-        let observed = self.observed.unwrap_or_else(SystemTime::now);
-        let full = self.shared.batcher().push_with(container.as_ref(), Instant::now, |buf| {
-            security::security_record(buf, rec, ctx, time, observed, trace.as_ref());
-        });
-        if let Some(batch) = full {
-            self.enqueue(batch);
-        }
-    }
-
-    fn observing(&mut self, now: Option<SystemTime>) {
-        self.observed = now;
     }
 
     /// Sends the open batch and waits for the export task to finish what it
     /// holds. Call from a thread that may block (not a Tokio worker).
-    fn shutdown(&mut self) -> Result<(), String> {
+    ///
+    /// # Errors
+    /// Records still being exported when the drain budget ran out.
+    pub(crate) fn close(&mut self) -> Result<(), String> {
         let Some(queue) = self.queue.take() else { return Ok(()) };
         let rest = self.shared.batcher().take();
         if let Some(batch) = rest
@@ -280,10 +318,44 @@ impl LogSink for WireLogSink {
         drop(queue);
         match self.finished.recv_timeout(self.drain_budget) {
             Ok(()) | Err(std_mpsc::RecvTimeoutError::Disconnected) => Ok(()),
-            Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                Err(format!("{} log records still being exported after {:?}", self.pending(), self.drain_budget))
-            }
+            Err(std_mpsc::RecvTimeoutError::Timeout) => Err(format!(
+                "{} {} records still being exported after {:?}",
+                self.pending(),
+                S::ITEM,
+                self.drain_budget
+            )),
         }
+    }
+}
+
+impl LogSink for WireLogSink {
+    fn emit(&mut self, event: LogEvent) {
+        let observed = self.observed.unwrap_or_else(SystemTime::now);
+        self.push_record(event.container.as_ref(), |buf| super::encode::record(buf, &event, observed));
+    }
+
+    fn emit_security(
+        &mut self,
+        rec: SecurityRecord,
+        ctx: &ProcessContext,
+        container: Option<Arc<ContainerIdentity>>,
+        time: SystemTime,
+        trace: Option<SpanRef>,
+    ) {
+        let observed = self.observed.unwrap_or_else(SystemTime::now);
+        self.push_record(container.as_ref(), |buf| {
+            security::security_record(buf, rec, ctx, time, observed, trace.as_ref());
+        });
+    }
+
+    fn observing(&mut self, now: Option<SystemTime>) {
+        self.observed = now;
+    }
+
+    /// Sends the open batch and waits for the export task to finish what it
+    /// holds. Call from a thread that may block (not a Tokio worker).
+    fn shutdown(&mut self) -> Result<(), String> {
+        self.close()
     }
 }
 
@@ -294,10 +366,10 @@ const MAX_IN_FLIGHT: usize = 4;
 
 /// Sends queued batches, and the open one once it is due, until the sink
 /// closes the channel and the last export finished; then signals `done`.
-async fn export_loop(
+async fn export_loop<S: WireSignal>(
     mut queue: mpsc::Receiver<Batch>,
     shared: Arc<Shared>,
-    destination: Destination,
+    destination: Destination<S>,
     settings: BatchSettings,
     done: std_mpsc::Sender<()>,
 ) {
@@ -313,7 +385,7 @@ async fn export_loop(
             Some((records, outcome)) = in_flight.next(), if !in_flight.is_empty() => {
                 let outcome: Result<u64, String> = outcome;
                 let failed = outcome.as_ref().map_or(records, |rejected| *rejected);
-                shared.stats.record(records, failed, outcome.err().as_deref(), "log");
+                shared.stats.record(records, failed, outcome.err().as_deref(), S::ITEM);
                 shared.pending.fetch_sub(records, Ordering::Relaxed);
                 continue;
             }

@@ -113,7 +113,7 @@ fn a_stalled_collector_bounds_pending_records_and_counts_every_one() {
     ]);
     let stats = Arc::new(ExportStats::default());
     let mut sink = rt.block_on(async {
-        let config = WireConfig::resolve(Signal::Logs, &|k| vars.get(k).cloned()).unwrap();
+        let config = WireConfig::resolve(crate::export::otlp_wire::Signal::Logs, &|k| vars.get(k).cloned()).unwrap();
         let sender = WireSender::new(&config).unwrap();
         WireLogSink::start(
             Destination::Otlp(Box::new(sender)),
