@@ -1,0 +1,121 @@
+//! OTLP spans: a batch of connection spans encoded into an
+//! `ExportTraceServiceRequest` by the agent's own encoder
+//! (`export::wire_spans`), next to the SDK path it replaced (`SpanData`,
+//! the batch processor's channel, opentelemetry-proto's conversion, prost).
+
+use std::{
+    borrow::Cow,
+    hint::black_box,
+    time::{Duration, Instant, SystemTime},
+};
+
+use criterion::{BatchSize, Criterion, Throughput};
+use opentelemetry::{
+    InstrumentationScope, KeyValue,
+    trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState},
+};
+use opentelemetry_proto::{
+    tonic::collector::trace::v1::ExportTraceServiceRequest,
+    transform::{common::tonic::ResourceAttributesWithSchema, trace::tonic::group_spans_by_resource_and_scope},
+};
+use opentelemetry_sdk::{
+    Resource,
+    trace::{SpanData, SpanEvents, SpanLinks},
+};
+use prost::Message as _;
+use sysotel::{
+    export::{wire_logs::batch::Batcher, wire_spans::encode_span},
+    signals::traces::{SpanRecord, SpanRef},
+};
+
+/// Spans per batch.
+const BATCH: usize = 512;
+
+/// A closed client connection's span, as `signals::traces::conn` makes it.
+fn connection(i: usize) -> SpanRecord {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000) + Duration::from_micros(i as u64);
+    SpanRecord {
+        name: "connect".into(),
+        kind: SpanKind::Client,
+        ids: SpanRef {
+            trace_id: TraceId::from_bytes([7; 16]),
+            span_id: SpanId::from_bytes((i as u64 + 1).to_be_bytes()),
+        },
+        parent: Some(SpanId::from_bytes([3; 8])),
+        start,
+        end: start + Duration::from_micros(250),
+        attributes: vec![
+            KeyValue::new("network.peer.address", "127.0.0.1"),
+            KeyValue::new("network.peer.port", 8080_i64),
+            KeyValue::new("server.address", "127.0.0.1"),
+            KeyValue::new("server.port", 8080_i64),
+            KeyValue::new("network.type", "ipv4"),
+            KeyValue::new("process.pid", 4242_i64),
+            KeyValue::new("sysotel.connection.sent_bytes", 512_i64),
+            KeyValue::new("sysotel.connection.received_bytes", 2048_i64),
+        ],
+        error: None,
+        container: None,
+    }
+}
+
+pub fn bench(c: &mut Criterion) {
+    let spans: Vec<SpanRecord> = (0..BATCH).map(connection).collect();
+    let base = vec![KeyValue::new("host.name", "bench"), KeyValue::new("service.name", "sysotel")];
+    let encode_batch = |spans: &[SpanRecord]| {
+        let mut batcher = Batcher::new(semconv::SCOPE, base.clone(), None, BATCH + 1);
+        let now = Instant::now();
+        for s in spans {
+            let _ = batcher.push_with(None, || now, |buf| encode_span(buf, s));
+        }
+        batcher.take()
+    };
+    let batch = encode_batch(&spans).expect("a batch");
+    let decoded = ExportTraceServiceRequest::decode(batch.body).expect("the batch decodes");
+    assert_eq!(decoded.resource_spans[0].scope_spans[0].spans.len(), BATCH);
+
+    let mut g = c.benchmark_group("otlp");
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function("spans_wire_512", |b| b.iter(|| encode_batch(black_box(&spans))));
+
+    let scope = InstrumentationScope::builder(semconv::SCOPE).build();
+    let resource: ResourceAttributesWithSchema =
+        (&Resource::builder_empty().with_attributes(base.clone()).build()).into();
+    g.bench_function("spans_sdk_512", |b| {
+        b.iter_batched(
+            || spans.clone(),
+            |spans| {
+                let data: Vec<SpanData> = spans
+                    .into_iter()
+                    .map(|s| SpanData {
+                        span_context: SpanContext::new(
+                            s.ids.trace_id,
+                            s.ids.span_id,
+                            TraceFlags::SAMPLED,
+                            false,
+                            TraceState::default(),
+                        ),
+                        parent_span_id: s.parent.unwrap_or(SpanId::INVALID),
+                        parent_span_is_remote: false,
+                        span_kind: s.kind,
+                        name: Cow::Owned(s.name),
+                        start_time: s.start,
+                        end_time: s.end,
+                        attributes: s.attributes,
+                        dropped_attributes_count: 0,
+                        events: SpanEvents::default(),
+                        links: SpanLinks::default(),
+                        status: s.error.map_or(Status::Unset, Status::error),
+                        instrumentation_scope: scope.clone(),
+                    })
+                    .collect();
+                // The processor's channel hands the spans over by value.
+                let queued: Vec<SpanData> = data.into_iter().collect();
+                let resource_spans = group_spans_by_resource_and_scope(queued, &resource);
+                ExportTraceServiceRequest { resource_spans }.encode_to_vec()
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    g.finish();
+}
