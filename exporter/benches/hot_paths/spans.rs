@@ -4,7 +4,6 @@
 //! the batch processor's channel, opentelemetry-proto's conversion, prost).
 
 use std::{
-    borrow::Cow,
     hint::black_box,
     time::{Duration, Instant, SystemTime},
 };
@@ -12,19 +11,16 @@ use std::{
 use criterion::{BatchSize, Criterion, Throughput};
 use opentelemetry::{
     InstrumentationScope, KeyValue,
-    trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState},
+    trace::{SpanId, SpanKind, TraceId},
 };
 use opentelemetry_proto::{
     tonic::collector::trace::v1::ExportTraceServiceRequest,
     transform::{common::tonic::ResourceAttributesWithSchema, trace::tonic::group_spans_by_resource_and_scope},
 };
-use opentelemetry_sdk::{
-    Resource,
-    trace::{SpanData, SpanEvents, SpanLinks},
-};
+use opentelemetry_sdk::{Resource, trace::SpanData};
 use prost::Message as _;
 use sysotel::{
-    export::{wire_logs::batch::Batcher, wire_spans::encode_span},
+    export::{span_data, wire_logs::batch::Batcher, wire_spans::encode_span},
     signals::traces::{SpanRecord, SpanRef},
 };
 
@@ -85,30 +81,7 @@ pub fn bench(c: &mut Criterion) {
         b.iter_batched(
             || spans.clone(),
             |spans| {
-                let data: Vec<SpanData> = spans
-                    .into_iter()
-                    .map(|s| SpanData {
-                        span_context: SpanContext::new(
-                            s.ids.trace_id,
-                            s.ids.span_id,
-                            TraceFlags::SAMPLED,
-                            false,
-                            TraceState::default(),
-                        ),
-                        parent_span_id: s.parent.unwrap_or(SpanId::INVALID),
-                        parent_span_is_remote: false,
-                        span_kind: s.kind,
-                        name: Cow::Owned(s.name),
-                        start_time: s.start,
-                        end_time: s.end,
-                        attributes: s.attributes,
-                        dropped_attributes_count: 0,
-                        events: SpanEvents::default(),
-                        links: SpanLinks::default(),
-                        status: s.error.map_or(Status::Unset, Status::error),
-                        instrumentation_scope: scope.clone(),
-                    })
-                    .collect();
+                let data: Vec<SpanData> = spans.into_iter().map(|s| span_data(s, &scope)).collect();
                 // The processor's channel hands the spans over by value.
                 let queued: Vec<SpanData> = data.into_iter().collect();
                 let resource_spans = group_spans_by_resource_and_scope(queued, &resource);

@@ -19,7 +19,7 @@ pub mod wire_logs;
 pub mod wire_spans;
 
 pub use observed::{ExportStats, Observed};
-pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink};
+pub use spans::{ConsoleSpanSink, NullSpanSink, OtlpSpanSink, SpanSink, build_span_sink, span_data};
 
 pub use otlp::{Destination, OtlpSetupError};
 pub use resource::agent_resource;

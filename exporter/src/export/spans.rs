@@ -112,8 +112,10 @@ impl OtlpSpanSink {
     }
 }
 
-/// The SDK's view of a finished span.
-fn span_data(s: SpanRecord, scope: &InstrumentationScope) -> SpanData {
+/// The SDK's view of a finished span (what the SDK span path exported; the
+/// wire encoder's tests and benchmarks compare against it).
+#[must_use]
+pub fn span_data(s: SpanRecord, scope: &InstrumentationScope) -> SpanData {
     SpanData {
         span_context: SpanContext::new(
             s.ids.trace_id,

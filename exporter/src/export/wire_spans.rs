@@ -157,17 +157,12 @@ fn kind(kind: &SpanKind) -> u64 {
 #[cfg(test)]
 mod tests {
     use std::{
-        borrow::Cow,
         sync::Arc,
         time::{Duration, SystemTime},
     };
 
-    use opentelemetry::{
-        InstrumentationScope, KeyValue,
-        trace::{SpanContext, Status, TraceFlags, TraceId, TraceState},
-    };
+    use opentelemetry::{InstrumentationScope, KeyValue, trace::TraceId};
     use opentelemetry_proto::tonic::trace::v1::Span;
-    use opentelemetry_sdk::trace::{SpanData, SpanEvents, SpanLinks};
 
     use super::*;
     use crate::{export::wire_logs::batch::Batcher, signals::traces::SpanRef};
@@ -192,30 +187,9 @@ mod tests {
         }
     }
 
-    /// What the SDK path sent for the same record (`spans::span_data` and
-    /// opentelemetry-proto's conversion).
+    /// What the SDK path sent for the same record.
     fn sdk(s: &SpanRecord) -> Span {
-        Span::from(SpanData {
-            span_context: SpanContext::new(
-                s.ids.trace_id,
-                s.ids.span_id,
-                TraceFlags::SAMPLED,
-                false,
-                TraceState::default(),
-            ),
-            parent_span_id: s.parent.unwrap_or(SpanId::INVALID),
-            parent_span_is_remote: false,
-            span_kind: s.kind.clone(),
-            name: Cow::Owned(s.name.clone()),
-            start_time: s.start,
-            end_time: s.end,
-            attributes: s.attributes.clone(),
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: s.error.clone().map_or(Status::Unset, Status::error),
-            instrumentation_scope: InstrumentationScope::builder("t").build(),
-        })
+        Span::from(crate::export::span_data(s.clone(), &InstrumentationScope::builder("t").build()))
     }
 
     fn ours(s: &SpanRecord) -> Span {
