@@ -3,8 +3,9 @@
 //! A [`LogSink`] takes [`LogEvent`]s without blocking: the terminal sink
 //! writes a line, the OTLP sink ([`wire_logs`]) encodes the record into a
 //! bounded batch (dropping and counting when full). [`build_log_sink`]
-//! picks one from the [`crate::config::ExportConfig`]. Spans still go
-//! through the SDK ([`SpanSink`]).
+//! picks one from the [`crate::config::ExportConfig`]. A [`SpanSink`] does
+//! the same for spans; over OTLP they take the same batching and export
+//! task ([`wire_spans`]), built by [`build_span_sink`].
 
 mod observed;
 mod otlp;

@@ -1,12 +1,14 @@
 //! Span sinks: finished [`SpanRecord`]s to a collector, the console, or
 //! nowhere.
 //!
-//! Spans are built whole by the agent (ids, parent, start and end come from
-//! kernel events), so the OTLP sink hands `SpanData` straight to an SDK
-//! batch span processor and its OTLP exporter: no tracer, no id generator,
-//! no sampler in between. An SDK processor has one Resource, so there is
-//! one per Resource: the host's and each container's (see
-//! [`super::per_resource`]).
+//! [`build_span_sink`] sends OTLP and OTLP/JSON-file spans through
+//! [`super::wire_spans`], which encodes them without the SDK.
+//!
+//! [`OtlpSpanSink`] is the SDK path the agent used before: it hands
+//! `SpanData` ([`span_data`]) straight to an SDK batch span processor and
+//! its OTLP exporter, one per Resource (see [`super::per_resource`]). The
+//! agent no longer builds it; [`span_data`] is what the wire encoder's
+//! equivalence test compares against.
 
 use std::{borrow::Cow, sync::Arc};
 
