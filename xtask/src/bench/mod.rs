@@ -1,7 +1,8 @@
 //! `cargo xtask bench [--quick]`: sysotel's overhead on syscall-bound and
 //! exec-heavy C workloads against no tracer and bpftrace, plus its own memory
 //! and CPU footprint. Every figure is the median of several runs in which the
-//! configurations alternate, so machine drift hits all of them alike. Then
+//! configurations alternate (forward, then backward: no configuration is
+//! always last), so machine drift hits all of them alike. Then
 //! the event flood ([`flood`]): security events at stepped rates, with
 //! sysotel's drops and CPU per event. Needs root: sysotel and bpftrace load
 //! eBPF programs. `--flood-only` runs just the flood, `--storm-only` just
@@ -28,7 +29,7 @@ use anyhow::{Context as _, Result, bail};
 use self::{
     footprint::Sleepers,
     machine::Scratch,
-    runner::{Measure, Point, Results},
+    runner::{Measure, Point, Results, StartCpu},
     tracer::{Config, Tools},
     workloads::Binaries,
 };
@@ -36,6 +37,8 @@ use crate::{build, setup, user};
 
 /// Settling time after a tracer is ready, for every configuration alike.
 const SETTLE: Duration = Duration::from_secs(3);
+/// The CPU the one-CPU storms are pinned to.
+const STORM_CPU: usize = 0;
 /// Storms per configuration and run (see [`storm`]).
 const STORM_REPEATS: usize = 3;
 /// Sleepers for the process-table footprint test.
@@ -90,11 +93,11 @@ pub fn run(options: &Options) -> Result<()> {
 
     let mut results = Results::default();
     for run in 0..runs {
-        for config in Config::ALL {
+        for config in Config::order(run) {
             if config == Config::Bpftrace && (tools.bpftrace.is_none() || options.storm_only) {
                 continue;
             }
-            one_config(&mut results, &tools, &binaries, config, run, options.storm_only)
+            one_config(&mut results, &tools, &binaries, config, run, options.storm_only, machine.cpus)
                 .with_context(|| format!("run {}, {}", run + 1, config.label()))?;
         }
     }
@@ -119,13 +122,14 @@ fn one_config(
     config: Config,
     run: usize,
     storms_only: bool,
+    cpus: usize,
 ) -> Result<()> {
     let tracer = tracer::start(config, tools, run)?;
     thread::sleep(SETTLE);
-    let full_pid = tracer.as_ref().filter(|_| config == Config::Full).map(tracer::Tracer::pid);
+    let full = tracer.as_ref().filter(|_| config == Config::Full);
     let sample_at = |results: &mut Results, point: Point| -> Result<()> {
-        if let Some(pid) = full_pid {
-            let sample = footprint::sample(pid)?;
+        if let Some(tracer) = full {
+            let sample = footprint::sample(tracer.pid())?;
             println!(
                 "  run {} {:<22} {:<34} rss {:.1} MiB, cpu {:.2} s",
                 run + 1,
@@ -145,14 +149,29 @@ fn one_config(
         jobs.push((Measure::OpenClose, &binaries.open_close, workloads::OPEN_CLOSE_CALLS));
     }
     if config != Config::Bpftrace {
-        jobs.push((Measure::ForkExecStorm, &binaries.fork_exec_storm, workloads::EXEC_STARTS));
-        jobs.push((Measure::ExecStorm, &binaries.exec_storm, workloads::EXEC_STARTS));
+        for measure in Measure::STORMS {
+            if measure.one_cpu() && cpus < 2 {
+                continue;
+            }
+            let binary = match measure {
+                Measure::ExecStorm | Measure::ExecStormOneCpu => &binaries.exec_storm,
+                _ => &binaries.fork_exec_storm,
+            };
+            jobs.push((measure, binary, workloads::EXEC_STARTS));
+        }
     }
     for (measure, binary, arg) in jobs {
-        let value = if matches!(measure, Measure::ForkExecStorm | Measure::ExecStorm) {
-            storm(binary, arg)?
+        let value = if measure.is_storm() {
+            let cpu = measure.one_cpu().then_some(STORM_CPU);
+            let before = full.map(StormCpu::sample).transpose()?;
+            let (rate, starts) = storm(binary, arg, cpu)?;
+            if let (Some(before), Some(tracer)) = (before, full) {
+                let cost = StormCpu::sample(tracer)?.per_start_since(&before, starts);
+                results.start_cpu.entry(measure).or_default().push(cost);
+            }
+            rate
         } else {
-            runner::measure(binary, arg)?
+            runner::measure(binary, &[arg.to_string()])?
         };
         println!("  run {} {:<22} {:<34} {value:.2}", run + 1, config.label(), measure.label());
         results.figures.entry((measure, config)).or_default().push(value);
@@ -165,16 +184,49 @@ fn one_config(
 }
 
 /// A storm's figure for one run: the median of [`STORM_REPEATS`] storms
-/// after a short unmeasured one. One storm of a few thousand starts varies
-/// by several per cent from the next on an idle machine (and the first after
-/// a pause is slower still), as much as the overhead it is meant to show.
-fn storm(binary: &std::path::Path, starts: u32) -> Result<f64> {
-    runner::measure(binary, starts / 10)?;
+/// after a short unmeasured one, and how many processes they started in
+/// all. One storm of a few thousand starts varies by several per cent from
+/// the next on an idle machine (and the first after a pause is slower
+/// still), as much as the overhead it is meant to show. `cpu`: the CPU the
+/// storm is pinned to.
+fn storm(binary: &std::path::Path, starts: u32, cpu: Option<usize>) -> Result<(f64, u32)> {
+    let args = |n: u32| {
+        let mut args = vec![n.to_string()];
+        args.extend(cpu.map(|cpu| cpu.to_string()));
+        args
+    };
+    runner::measure(binary, &args(starts / 10))?;
     let mut rates = Vec::with_capacity(STORM_REPEATS);
     for _ in 0..STORM_REPEATS {
-        rates.push(runner::measure(binary, starts)?);
+        rates.push(runner::measure(binary, &args(starts))?);
     }
-    runner::median(&rates).context("no storm ran")
+    let total = starts / 10 + starts * STORM_REPEATS as u32;
+    Ok((runner::median(&rates).context("no storm ran")?, total))
+}
+
+/// CPU seconds used so far by a full-mode tracer and its collector.
+struct StormCpu {
+    agent_s: f64,
+    collector_s: f64,
+}
+
+impl StormCpu {
+    fn sample(tracer: &tracer::Tracer) -> Result<Self> {
+        let collector_s = match tracer.collector_pid() {
+            Some(pid) => footprint::sample(pid)?.cpu_s,
+            None => 0.0,
+        };
+        Ok(Self { agent_s: footprint::sample(tracer.pid())?.cpu_s, collector_s })
+    }
+
+    /// The CPU used since `before`, per process start.
+    fn per_start_since(&self, before: &Self, starts: u32) -> StartCpu {
+        let per_start = |now: f64, then: f64| (now - then).max(0.0) * 1e6 / f64::from(starts.max(1));
+        StartCpu {
+            agent_us: per_start(self.agent_s, before.agent_s),
+            collector_us: per_start(self.collector_s, before.collector_s),
+        }
+    }
 }
 
 /// sysotel (full) while up to `SLEEPERS` `sleep 60` children are alive.

@@ -15,7 +15,7 @@ use super::{
 pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses, flood: &[Step]) {
     print_raw(results);
     header(machine);
-    println!("median of {runs} runs; configurations alternate within each run\n");
+    println!("median of {runs} runs; configurations alternate within each run (forward, then backward)\n");
     println!("{}", table(results, many).render());
     flood_report::print(flood);
 }
@@ -24,6 +24,17 @@ fn print_raw(results: &Results) {
     println!("## Raw per-run figures (run order)\n");
     for ((measure, config), values) in &results.figures {
         println!("{:<32} {:<26} {}", measure.label(), config.label(), join(values, 2));
+    }
+    for (measure, costs) in &results.start_cpu {
+        let agent: Vec<f64> = costs.iter().map(|c| c.agent_us).collect();
+        let collector: Vec<f64> = costs.iter().map(|c| c.collector_us).collect();
+        println!(
+            "{:<32} {:<26} agent µs/start {} | collector µs/start {}",
+            measure.label(),
+            "sysotel full",
+            join(&agent, 1),
+            join(&collector, 1)
+        );
     }
     for (point, samples) in &results.footprint {
         let rss: Vec<f64> = samples.iter().map(|s| s.rss_mib).collect();
@@ -49,7 +60,7 @@ pub fn print_flood_only(machine: &Machine, flood: &[Step]) {
 pub fn print_storm_only(machine: &Machine, runs: usize, results: &Results) {
     print_raw(results);
     header(machine);
-    println!("median of {runs} runs; configurations alternate within each run\n");
+    println!("median of {runs} runs; configurations alternate within each run (forward, then backward)\n");
     let mut table = new_table();
     storm_rows(&mut table, results);
     println!("{}", table.render());
@@ -114,9 +125,10 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
     table
 }
 
-/// Storm rates per configuration, and full mode's slowdown per run.
+/// Storm rates per configuration, full mode's slowdown per run, and the CPU
+/// its userspace and collector spend per start.
 fn storm_rows(table: &mut Table, results: &Results) {
-    for measure in [Measure::ForkExecStorm, Measure::ExecStorm] {
+    for measure in Measure::STORMS {
         let base = results.median(measure, Config::None);
         for config in [Config::None, Config::Floor, Config::Metrics, Config::Full] {
             let Some(value) = results.median(measure, config) else { continue };
@@ -141,7 +153,29 @@ fn storm_rows(table: &mut Table, results: &Results) {
                 median(&per_run).map_or_else(|| "n/a".into(), |m| format!("{m:+.1} %")),
             ]);
         }
+        start_cpu_row(table, results, measure);
     }
+}
+
+/// sysotel's and the collector's CPU per start in full mode, also as a share
+/// of one start's time with no tracer: what the storm competes with for the
+/// machine's CPUs besides the in-kernel cost it pays itself.
+fn start_cpu_row(table: &mut Table, results: &Results, measure: Measure) {
+    let Some(costs) = results.start_cpu.get(&measure).filter(|costs| !costs.is_empty()) else { return };
+    let agent = median(&costs.iter().map(|c| c.agent_us).collect::<Vec<_>>()).unwrap_or(f64::NAN);
+    let collector = median(&costs.iter().map(|c| c.collector_us).collect::<Vec<_>>()).unwrap_or(f64::NAN);
+    let share = results
+        .median(measure, Config::None)
+        .filter(|rate| *rate > 0.0)
+        .map(|rate| format!("{:.1} % of a start's time", (agent + collector) * rate / 1e4))
+        .unwrap_or_default();
+    table.row(vec![
+        measure.label().into(),
+        "sysotel full CPU per start (µs): agent + collector".into(),
+        format!("{:.1}", agent + collector),
+        format!("{agent:.1} + {collector:.1}; {share}"),
+        String::new(),
+    ]);
 }
 
 /// RSS and CPU of sysotel full: per sample point, and with many processes.

@@ -50,6 +50,10 @@ impl Rotel {
         Ok(collector)
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The value for `OTEL_EXPORTER_OTLP_ENDPOINT` (with protocol `grpc`).
     pub(crate) fn grpc_endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.grpc_port)

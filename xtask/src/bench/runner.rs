@@ -19,6 +19,11 @@ pub enum Measure {
     /// `/bin/true` starts per second with `fork` + `execve` (the issue's
     /// reference workload: about 33 syscalls a start).
     ForkExecStorm,
+    /// [`Self::ExecStorm`] with the storm and its children pinned to one
+    /// CPU, the tracer's userspace free to run on the others.
+    ExecStormOneCpu,
+    /// [`Self::ForkExecStorm`] pinned to one CPU.
+    ForkExecStormOneCpu,
 }
 
 impl Measure {
@@ -28,7 +33,22 @@ impl Measure {
             Self::OpenClose => "open+close /dev/null (ns/pair)",
             Self::ExecStorm => "exec storm, posix_spawn (starts/s)",
             Self::ForkExecStorm => "exec storm, fork+execve (starts/s)",
+            Self::ExecStormOneCpu => "exec storm, posix_spawn, one CPU (starts/s)",
+            Self::ForkExecStormOneCpu => "exec storm, fork+execve, one CPU (starts/s)",
         }
+    }
+
+    /// The exec storms, in report order.
+    pub const STORMS: [Self; 4] =
+        [Self::ForkExecStorm, Self::ForkExecStormOneCpu, Self::ExecStorm, Self::ExecStormOneCpu];
+
+    pub fn is_storm(self) -> bool {
+        Self::STORMS.contains(&self)
+    }
+
+    /// Whether the workload runs pinned to one CPU.
+    pub fn one_cpu(self) -> bool {
+        matches!(self, Self::ExecStormOneCpu | Self::ForkExecStormOneCpu)
     }
 }
 
@@ -48,11 +68,20 @@ impl Point {
     }
 }
 
+/// CPU time spent outside the storm per process start, in one full-mode
+/// storm: by sysotel's userspace and by the collector it exports to.
+#[derive(Clone, Copy, Debug)]
+pub struct StartCpu {
+    pub agent_us: f64,
+    pub collector_us: f64,
+}
+
 /// Every run's figure, in run order.
 #[derive(Default)]
 pub struct Results {
     pub figures: BTreeMap<(Measure, Config), Vec<f64>>,
     pub footprint: BTreeMap<Point, Vec<Sample>>,
+    pub start_cpu: BTreeMap<Measure, Vec<StartCpu>>,
 }
 
 impl Results {
@@ -102,7 +131,7 @@ pub fn median(values: &[f64]) -> Option<f64> {
 /// The `PATH` workloads run with: their only variable.
 const WORKLOAD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// Runs a workload binary with one argument and parses the number it prints.
+/// Runs a workload binary with its arguments and parses the number it prints.
 ///
 /// The workload gets a clean environment (only [`WORKLOAD_PATH`]), not the
 /// bench's: `cargo run` puts four toolchain and target directories on
@@ -110,11 +139,11 @@ const WORKLOAD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 /// `libc.so.6` in every `/bin/true` an exec storm starts. That is 119
 /// syscalls a start instead of 31 (85 of them failed opens), so the storm
 /// would measure a different workload from the one users run.
-pub fn measure(binary: &Path, arg: u32) -> Result<f64> {
+pub fn measure(binary: &Path, args: &[String]) -> Result<f64> {
     let output = Command::new(binary)
         .env_clear()
         .env("PATH", WORKLOAD_PATH)
-        .arg(arg.to_string())
+        .args(args)
         .output()
         .with_context(|| format!("cannot start {}", binary.display()))?;
     if !output.status.success() {

@@ -45,6 +45,17 @@ pub enum Config {
 impl Config {
     pub const ALL: [Self; 5] = [Self::None, Self::Floor, Self::Metrics, Self::Full, Self::Bpftrace];
 
+    /// The configurations in run `run`'s order: forward in even runs and
+    /// backward in odd ones, so that no configuration always comes last
+    /// (after the most processes were spawned, the most memory dirtied).
+    pub fn order(run: usize) -> [Self; 5] {
+        let mut all = Self::ALL;
+        if run % 2 == 1 {
+            all.reverse();
+        }
+        all
+    }
+
     /// One word for ratios: `metrics-added / floor-added`.
     pub fn short_name(self) -> &'static str {
         match self {
@@ -88,6 +99,11 @@ pub struct Tracer {
 impl Tracer {
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The collector's process, for a tracer that exports to one.
+    pub fn collector_pid(&self) -> Option<u32> {
+        self.collector.as_ref().map(Rotel::pid)
     }
 
     /// Signals the tracer (SIGTERM for sysotel, SIGINT for bpftrace), waits
@@ -264,4 +280,19 @@ pub fn find_bpftrace() -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/bin")])
         .map(|dir| dir.join("bpftrace"))
         .find(|file| Path::new(file).is_file())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn runs_alternate_the_configuration_order() {
+        assert_eq!(Config::order(0), Config::ALL);
+        let mut back = Config::ALL;
+        back.reverse();
+        assert_eq!(Config::order(1), back);
+        assert_eq!(Config::order(2), Config::ALL);
+        assert_eq!(Config::order(1)[0], Config::Bpftrace);
+    }
 }

@@ -22,6 +22,7 @@ pub const EXEC_STARTS: u32 = 2_000;
 const COMMON: &str = r#"#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,13 @@ int main(int argc, char **argv) {
 const EXEC_STORM_MAIN: &str = r#"
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 2000;
+    if (argc > 2) {
+        /* Pinned: the storm and every child it starts stay on this CPU. */
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(atoi(argv[2]), &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0) { perror("sched_setaffinity"); return 1; }
+    }
     char *args[] = {"/bin/true", NULL};
     double t0 = now_ns();
     for (long i = 0; i < n; i++) {
