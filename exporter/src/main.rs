@@ -4,7 +4,10 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use sysotel::{check, config, pipeline};
+use sysotel::{
+    bpf::floor::{Floor, FloorKind},
+    check, config, pipeline,
+};
 use tracing_subscriber::EnvFilter;
 
 /// eBPF-driven, OpenTelemetry-native observability exporter.
@@ -36,7 +39,12 @@ enum Command {
     /// syscall tracepoints until SIGINT/SIGTERM (the floor sysotel's metrics
     /// are compared with).
     #[command(hide = true)]
-    BenchFloor,
+    BenchFloor {
+        /// Hooks that also read the clock at both ends and sum each call's
+        /// duration: the least a latency metric costs.
+        #[arg(long)]
+        timed: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -195,7 +203,7 @@ fn main() -> ExitCode {
             if report.can_run() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Rules(cmd) => rules_command(cmd),
-        Command::BenchFloor => exit_code(bench_floor()),
+        Command::BenchFloor { timed } => exit_code(bench_floor(timed)),
         Command::Run(args) => exit_code(run(*args)),
     }
 }
@@ -213,7 +221,7 @@ fn exit_code(result: anyhow::Result<()>) -> ExitCode {
 
 /// Attaches the floor hooks, says `sysotel ready`, waits for SIGINT or
 /// SIGTERM and prints what they counted.
-fn bench_floor() -> anyhow::Result<()> {
+fn bench_floor(timed: bool) -> anyhow::Result<()> {
     let _ = sysotel::system::raise_memlock();
     let mut signals = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
     // SAFETY: the set is initialised by sigemptyset before use, and blocking
@@ -225,13 +233,14 @@ fn bench_floor() -> anyhow::Result<()> {
         libc::pthread_sigmask(libc::SIG_BLOCK, signals.as_ptr(), std::ptr::null_mut());
         signals.assume_init()
     };
-    let floor = sysotel::bpf::floor::Floor::attach().context("cannot attach the floor hooks")?;
-    eprintln!("sysotel ready: floor hooks attached (floor_enter, floor_exit)");
+    let kind = if timed { FloorKind::Timed } else { FloorKind::Count };
+    let floor = Floor::attach(kind).context("cannot attach the floor hooks")?;
+    let (enter, exit) = kind.names();
+    eprintln!("sysotel ready: floor hooks attached ({enter}, {exit})");
     let mut signal = 0;
     // SAFETY: `signals` is a valid set and `signal` a valid out-pointer.
     unsafe { libc::sigwait(&raw const signals, &raw mut signal) };
-    let (enter, exit) = floor.counts()?;
-    eprintln!("sysotel: floor hooks stopped: {enter} sys_enter, {exit} sys_exit calls counted");
+    eprintln!("sysotel: floor hooks stopped: {}", floor.counts()?);
     Ok(())
 }
 

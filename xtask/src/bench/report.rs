@@ -119,6 +119,17 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
                 ratio,
             ]);
         }
+        // What sysotel's metrics do beyond timing each call: the per-cgroup,
+        // per-syscall figures.
+        if let (Some(metrics), Some(timed)) = (added(Config::Metrics), added(Config::TimedFloor)) {
+            table.row(vec![
+                measure.label().into(),
+                "metrics-added − timed-floor-added".into(),
+                String::new(),
+                format!("{:+.1} ns", metrics - timed),
+                String::new(),
+            ]);
+        }
     }
     storm_rows(&mut table, results);
     footprint_rows(&mut table, results, many);
@@ -130,7 +141,7 @@ fn table(results: &Results, many: &ManyProcesses) -> Table {
 fn storm_rows(table: &mut Table, results: &Results) {
     for measure in Measure::STORMS {
         let base = results.median(measure, Config::None);
-        for config in [Config::None, Config::Floor, Config::Metrics, Config::Full] {
+        for config in [Config::None, Config::Floor, Config::TimedFloor, Config::Metrics, Config::Full] {
             let Some(value) = results.median(measure, config) else { continue };
             let (slowdown, ratio) = match base {
                 Some(base) if config != Config::None => {

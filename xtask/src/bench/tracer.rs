@@ -1,5 +1,5 @@
-//! The tracer configurations: nothing, the two-hook floor (`sysotel
-//! bench-floor`), sysotel (metrics only, or full exporting OTLP/gRPC to a
+//! The tracer configurations: nothing, the two-hook floors (`sysotel
+//! bench-floor [--timed]`), sysotel (metrics only, or full exporting OTLP/gRPC to a
 //! rotel that discards everything, the way it runs in production) and
 //! bpftrace. A started tracer is stopped by `stop`, or killed when dropped,
 //! so nothing outlives the bench even on error.
@@ -37,18 +37,22 @@ pub enum Config {
     None,
     /// Two bare counting hooks on the syscall tracepoints (`sysotel bench-floor`).
     Floor,
+    /// The same two hooks, also reading the clock at both ends and summing
+    /// each call's duration (`sysotel bench-floor --timed`): the least any
+    /// latency metric costs.
+    TimedFloor,
     Metrics,
     Full,
     Bpftrace,
 }
 
 impl Config {
-    pub const ALL: [Self; 5] = [Self::None, Self::Floor, Self::Metrics, Self::Full, Self::Bpftrace];
+    pub const ALL: [Self; 6] = [Self::None, Self::Floor, Self::TimedFloor, Self::Metrics, Self::Full, Self::Bpftrace];
 
     /// The configurations in run `run`'s order: forward in even runs and
     /// backward in odd ones, so that no configuration always comes last
     /// (after the most processes were spawned, the most memory dirtied).
-    pub fn order(run: usize) -> [Self; 5] {
+    pub fn order(run: usize) -> [Self; 6] {
         let mut all = Self::ALL;
         if run % 2 == 1 {
             all.reverse();
@@ -61,6 +65,7 @@ impl Config {
         match self {
             Self::None => "none",
             Self::Floor => "floor",
+            Self::TimedFloor => "timed-floor",
             Self::Metrics => "metrics",
             Self::Full => "full",
             Self::Bpftrace => "bpftrace",
@@ -71,6 +76,7 @@ impl Config {
         match self {
             Self::None => "no tracer",
             Self::Floor => "two-hook floor (count only)",
+            Self::TimedFloor => "two-hook floor + clock (time sum)",
             Self::Metrics => "sysotel metrics-only",
             Self::Full => "sysotel full",
             Self::Bpftrace => "bpftrace",
@@ -158,6 +164,11 @@ pub fn start(config: Config, tools: &Tools, run: usize) -> Result<Option<Tracer>
         Config::Floor => {
             let mut cmd = Command::new(&tools.sysotel);
             cmd.arg("bench-floor");
+            start_sysotel(cmd).map(Some)
+        }
+        Config::TimedFloor => {
+            let mut cmd = Command::new(&tools.sysotel);
+            cmd.args(["bench-floor", "--timed"]);
             start_sysotel(cmd).map(Some)
         }
         Config::Metrics => {
