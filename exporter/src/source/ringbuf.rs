@@ -34,14 +34,7 @@ pub enum ReaderError {
 }
 
 /// How often the reader drains records that did not wake it.
-///
-/// Each drain wakes the reader, then the pipeline and the sinks on other
-/// worker threads; at a few thousand records a second those wake-ups, not
-/// the records, were a quarter of the agent's CPU (about 14 µs per process
-/// start in an exec storm with 10 ms, 11 µs with 50 ms). Logs and spans then
-/// wait a second or more in their export batches, so 50 ms more is not felt,
-/// and a busy ring still wakes the reader at once.
-pub const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
+pub const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Reads until `stop` changes or the queue's receiver is gone.
 ///
