@@ -11,6 +11,8 @@
 #![cfg_attr(target_arch = "bpf", no_main)]
 
 #[cfg(target_arch = "bpf")]
+mod cgroups;
+#[cfg(target_arch = "bpf")]
 mod cpu_slot;
 #[cfg(target_arch = "bpf")]
 mod floor;

@@ -23,6 +23,8 @@ pub enum EventKind {
     Exit = 3,
     /// A system call slower than its threshold (raw tracepoint `sys_exit`).
     SlowSyscall = 4,
+    /// A cgroup2 cgroup was created (tracepoint `cgroup/cgroup_mkdir`).
+    CgroupMkdir = 5,
     /// A security-relevant system call (raw tracepoint `sys_exit`, layout
     /// per syscall in `SYSCALL_SPECS`).
     Security = 20,
@@ -33,11 +35,12 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in numeric order.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Exec,
         EventKind::Fork,
         EventKind::Exit,
         EventKind::SlowSyscall,
+        EventKind::CgroupMkdir,
         EventKind::Security,
         EventKind::Connection,
     ];
@@ -50,6 +53,7 @@ impl EventKind {
             EventKind::Fork => "fork",
             EventKind::Exit => "exit",
             EventKind::SlowSyscall => "slow_syscall",
+            EventKind::CgroupMkdir => "cgroup_mkdir",
             EventKind::Security => "security",
             EventKind::Connection => "connection",
         }
@@ -69,6 +73,7 @@ impl TryFrom<u32> for EventKind {
             2 => Ok(EventKind::Fork),
             3 => Ok(EventKind::Exit),
             4 => Ok(EventKind::SlowSyscall),
+            5 => Ok(EventKind::CgroupMkdir),
             20 => Ok(EventKind::Security),
             40 => Ok(EventKind::Connection),
             other => Err(UnknownKind(other)),

@@ -1,5 +1,6 @@
 //! Payloads of the ring-buffer records, one module per event.
 
+pub mod cgroup;
 pub mod conn;
 pub mod exec;
 pub mod exit;
@@ -7,6 +8,7 @@ pub mod fork;
 pub mod security;
 pub mod slow;
 
+pub use cgroup::{CgroupData, CgroupEvent};
 pub use conn::{ConnData, ConnEvent};
 pub use exec::{ExecData, ExecEvent};
 pub use exit::{ExitData, ExitEvent};

@@ -133,6 +133,54 @@ fn metrics_only_still_names_short_lived_containers() {
     assert!(receiver.log_entries().is_empty(), "logs are off, yet records arrived");
 }
 
+#[test]
+fn a_container_gone_before_its_records_are_read_is_still_named() {
+    if !require_integration() {
+        return;
+    }
+    let (bin, receiver, _rotel, mut env) = setup();
+    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
+    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
+    let agent = Agent::start(env);
+
+    // Freeze the agent's userspace; its kernel programs keep filling the
+    // ring buffer and the maps. The container runs, exits and loses its
+    // cgroup before the agent reads one record of it, so neither the cgroup
+    // tree nor /proc can name it any more: only the kernel's cgroup_mkdir
+    // record, taken when the cgroup was created, can.
+    let pid = i32::try_from(agent.pid()).expect("pid fits");
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0, "stopping the agent");
+    let dir = bin.parent().expect("loop dir").display().to_string();
+    let ran = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()]);
+    let root = cgroup2_mount();
+    let gone = ran
+        .as_ref()
+        .ok()
+        .and_then(|id| poll_until(Duration::from_secs(10), || (!has_dir_named(&root, id, 6)).then_some(())));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0, "resuming the agent");
+    let id = ran.expect("running the loop in a container");
+    assert!(gone.is_some(), "the cgroup of container {id} was still there 10 s after it exited");
+
+    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
+    let got = poll_until(Duration::from_secs(20), || {
+        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
+    });
+    assert!(
+        got.is_some(),
+        "no getppid count >= {CALLS} under container {id}, whose cgroup was gone before the agent read its records"
+    );
+}
+
+/// Whether a directory below `dir` (at most `depth` levels down) has `needle` in its name.
+fn has_dir_named(dir: &std::path::Path, needle: &str, depth: u32) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).any(|e| {
+        e.file_name().to_string_lossy().contains(needle) || (depth > 0 && has_dir_named(&e.path(), needle, depth - 1))
+    })
+}
+
 /// The first cgroup2 mount (`/sys/fs/cgroup` on a unified host, or
 /// `/sys/fs/cgroup/unified` on a hybrid one).
 fn cgroup2_mount() -> std::path::PathBuf {

@@ -76,7 +76,7 @@ pub struct Attached {
 }
 
 /// Every program of the object and where it goes.
-pub const PROGRAMS: [Attached; 8] = [
+pub const PROGRAMS: [Attached; 9] = [
     Attached {
         program: "sched_process_exec",
         hook: Hook::TracePoint { category: "sched", name: "sched_process_exec" },
@@ -84,6 +84,12 @@ pub const PROGRAMS: [Attached; 8] = [
     },
     Attached { program: "sched_process_fork", hook: Hook::Raw { name: "sched_process_fork" }, group: Group::Process },
     Attached { program: "sched_process_exit", hook: Hook::Raw { name: "sched_process_exit" }, group: Group::Process },
+    // Container naming, which every mode needs: a new cgroup's path.
+    Attached {
+        program: "cgroup_mkdir",
+        hook: Hook::TracePoint { category: "cgroup", name: "cgroup_mkdir" },
+        group: Group::Process,
+    },
     // Before sys_exit: a cached cgroup id must never outlive a migration.
     Attached {
         program: "cgroup_attach_task",

@@ -6,6 +6,7 @@
 //! kind's layout and every length field against its buffer. It never panics
 //! on any input; `tests` and the property test exercise that.
 
+mod cgroup;
 mod conn;
 mod error;
 pub(crate) mod exec;
@@ -16,6 +17,7 @@ mod slow;
 #[cfg(test)]
 mod tests;
 
+pub use cgroup::CgroupMkdirEvent;
 pub use conn::{ConnEvent, ConnOp};
 pub use error::DecodeError;
 pub use exec::ExecEvent;
@@ -33,6 +35,7 @@ pub enum Event {
     Fork(ForkEvent),
     Exit(ExitEvent),
     SlowSyscall(SlowSyscallEvent),
+    CgroupMkdir(CgroupMkdirEvent),
     Security(SecurityEvent),
     Connection(ConnEvent),
 }
@@ -46,6 +49,7 @@ impl Event {
             Event::Fork(e) => &e.header,
             Event::Exit(e) => &e.header,
             Event::SlowSyscall(e) => &e.header,
+            Event::CgroupMkdir(e) => &e.header,
             Event::Security(e) => &e.header,
             Event::Connection(e) => &e.header,
         }
@@ -59,6 +63,7 @@ impl Event {
             Event::Fork(_) => EventKind::Fork,
             Event::Exit(_) => EventKind::Exit,
             Event::SlowSyscall(_) => EventKind::SlowSyscall,
+            Event::CgroupMkdir(_) => EventKind::CgroupMkdir,
             Event::Security(_) => EventKind::Security,
             Event::Connection(_) => EventKind::Connection,
         }
@@ -80,6 +85,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, DecodeError> {
         EventKind::Fork => lifecycle::decode_fork(bytes, &raw, header).map(Event::Fork),
         EventKind::Exit => lifecycle::decode_exit(bytes, &raw, header).map(Event::Exit),
         EventKind::SlowSyscall => slow::decode(bytes, &raw, header).map(Event::SlowSyscall),
+        EventKind::CgroupMkdir => cgroup::decode(bytes, &raw, header).map(Event::CgroupMkdir),
         EventKind::Security => security::decode(bytes, &raw, header).map(Event::Security),
         EventKind::Connection => conn::decode(bytes, &raw, header).map(Event::Connection),
     }
@@ -108,6 +114,7 @@ unsafe impl Pod for exporter_common::events::ExecData {}
 unsafe impl Pod for exporter_common::events::ForkData {}
 unsafe impl Pod for exporter_common::events::ExitData {}
 unsafe impl Pod for exporter_common::events::SlowSyscallData {}
+unsafe impl Pod for exporter_common::events::CgroupData {}
 unsafe impl Pod for exporter_common::events::ConnData {}
 unsafe impl Pod for exporter_common::events::SecurityData {}
 

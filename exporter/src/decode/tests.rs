@@ -5,7 +5,8 @@ use exporter_common::{
     EventHeader,
     event::Event as Record,
     events::{
-        ExecData, ExitData, ForkData,
+        CgroupData, ExecData, ExitData, ForkData,
+        cgroup::{CGROUP_PATH_MAX, CGROUP_PATH_TRUNCATED},
         exec::{ARGS_MAX, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, FILENAME_MAX},
         exit::EXIT_CODE_MISSING,
     },
@@ -111,6 +112,35 @@ fn rejects_short_and_mis_sized_records() {
     let mut wrong = rec.clone();
     wrong.header.size = 80;
     assert!(matches!(decode(&bytes_of(&*wrong)), Err(DecodeError::SizeMismatch { .. })));
+}
+
+#[test]
+fn decodes_cgroup_mkdir() {
+    let path = b"/kubepods.slice/kubepods-pod1234.slice/cri-containerd-abc.scope";
+    let mut data = CgroupData {
+        id: 9_001,
+        level: 3,
+        flags: 0,
+        path_len: path.len() as u32,
+        reserved: 0,
+        path: [0; CGROUP_PATH_MAX],
+    };
+    data.path[..path.len()].copy_from_slice(path);
+    // Bytes past the length are ignored, whatever they hold.
+    data.path[path.len()] = b'X';
+    let rec = Box::new(Record { header: header(EventKind::CgroupMkdir, size_of::<Record<CgroupData>>()), data });
+    let Event::CgroupMkdir(c) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not cgroup_mkdir") };
+    assert_eq!((c.id, c.level, c.path.as_bytes(), c.truncated), (9_001, 3, &path[..], false));
+    assert_eq!(Event::CgroupMkdir(c).kind(), EventKind::CgroupMkdir);
+
+    let mut cut = rec.clone();
+    cut.data.flags = CGROUP_PATH_TRUNCATED;
+    let Event::CgroupMkdir(c) = decode(&bytes_of(&*cut)).unwrap() else { panic!("not cgroup_mkdir") };
+    assert!(c.truncated);
+
+    let mut long = rec;
+    long.data.path_len = CGROUP_PATH_MAX as u32 + 1;
+    assert!(matches!(decode(&bytes_of(&*long)), Err(DecodeError::LengthOutOfRange { field: "path_len", .. })));
 }
 
 #[test]

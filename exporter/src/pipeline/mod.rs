@@ -506,6 +506,10 @@ fn handle(
             security::emit_with_findings(enricher, matched, log, out, summary);
         }
         Event::Fork(f) => enricher.table.on_fork(&f),
+        Event::CgroupMkdir(c) => {
+            tracing::debug!(cgroup_id = c.id, path = %c.path, truncated = c.truncated, "cgroup created");
+            enricher.cgroups.learn(c.id, &c.path, c.truncated);
+        }
         Event::Connection(c) => {
             let time = clock.to_system_time(c.start_ns);
             match c.op {

@@ -6,7 +6,9 @@
 //! `min_rescan`), and each scan rebuilds the map, so removed cgroups are
 //! forgotten. When the id is still unknown (a cgroup created after the last
 //! scan, or a v1-only host), `/proc/<pid>/cgroup` of the event's process is
-//! read instead.
+//! read instead. The kernel also reports every new cgroup2 cgroup with its
+//! path (`cgroup_mkdir` records, [`CgroupResolver::learn`]), which names a
+//! container whose cgroup is gone before its other records are read.
 
 use std::{
     collections::HashMap,
@@ -122,7 +124,28 @@ impl CgroupResolver {
                 return Some(Arc::clone(info));
             }
         }
+        // Gone already, but named while it lived (a scan, or the kernel's
+        // `cgroup_mkdir`): cgroup ids are not reused within a boot.
+        if let Some((info, _)) = self.removed.get(&cgroup_id) {
+            return Some(Arc::clone(info));
+        }
         self.resolve_via_pid(cgroup_id, pid)
+    }
+
+    /// Records a cgroup the kernel just created (`cgroup_mkdir`): `path` is
+    /// below the cgroup2 mount. A container whose cgroup is gone before its
+    /// records are read is still named from this. A truncated path is not
+    /// kept (its last segment, the container's, may be cut); the usual
+    /// lookups then apply.
+    pub fn learn(&mut self, cgroup_id: u64, path: &str, truncated: bool) {
+        if truncated || !path.starts_with('/') || self.by_id.contains_key(&cgroup_id) {
+            return;
+        }
+        if self.by_id.len() >= self.capacity {
+            return;
+        }
+        let info = CgroupInfo { path: path.to_owned(), container: parse_cgroup_path(path) };
+        self.by_id.insert(cgroup_id, Arc::new(info));
     }
 
     /// Rebuilds the id map from the cgroup2 hierarchy.
@@ -202,6 +225,30 @@ pub fn find_cgroup2_root(mounts: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_learned_cgroup_is_named_after_it_is_gone() {
+        let root = std::env::temp_dir().join(format!("sysotel-cg-learn-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let id = "0f5bfb0e8c2a6f3e5d7c9b1a2f4e6d8c0b2a4f6e8d0c2b4a6f8e0d2c4b6a8f0e";
+        let path = format!("/machine.slice/libpod-{id}.scope");
+        let mut r = CgroupResolver::new(Some(root.clone()), PathBuf::from("/nonexistent-proc"), 100, Duration::ZERO);
+        // Never on disk and no /proc entry: only the kernel's record names it.
+        assert!(r.resolve(7_777_777, 1).is_none());
+        r.learn(7_777_777, &path, false);
+        let info = r.resolve(7_777_777, 1).unwrap();
+        assert_eq!((info.path.as_str(), info.container.as_ref().unwrap().id.as_str()), (path.as_str(), id));
+        // The next scan finds no such directory: the cgroup counts as removed
+        // and stays resolvable.
+        r.scan();
+        assert!(!r.is_live(7_777_777));
+        assert_eq!(r.resolve(7_777_777, 1).unwrap().container.as_ref().unwrap().id, id);
+        // Truncated or relative paths are not kept.
+        r.learn(8_888_888, &path, true);
+        r.learn(9_999_999, "machine.slice", false);
+        assert!(r.resolve(8_888_888, 1).is_none() && r.resolve(9_999_999, 1).is_none());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn finds_cgroup2_mount() {
