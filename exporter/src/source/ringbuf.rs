@@ -35,13 +35,17 @@ pub enum ReaderError {
 
 /// How often the reader drains records that did not wake it.
 ///
-/// Short, because it bounds how short-lived a container may be and still be
-/// named: userspace resolves an exec record's cgroup id through the cgroup
-/// tree or `/proc/<pid>/cgroup`, so it must read the record before the
-/// cgroup is removed. 50 ms lost that race under load, although it cut the
-/// agent's CPU in an exec storm by a fifth (fewer wake-ups of the reader,
-/// the pipeline and the sinks).
-pub const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+/// Each drain wakes the reader, then the pipeline and the sinks on other
+/// worker threads; at a few thousand records a second those wake-ups, not
+/// the records, were a fifth of the agent's CPU (13-15 µs per process start
+/// in an exec storm with 10 ms, 9-12 µs with 50 ms). Records then wait in
+/// export batches for a second (logs) or five (spans), so 50 ms more is not
+/// felt, and a ring a sixteenth full still wakes the reader at once.
+///
+/// Reading late is safe for container names: `cgroup_mkdir` records name a
+/// cgroup whose directory is gone by the time its other records are read
+/// (50 ms lost that race before they existed).
+pub const DRAIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Reads until `stop` changes or the queue's receiver is gone.
 ///
