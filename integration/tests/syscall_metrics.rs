@@ -52,12 +52,8 @@ fn loop_in_container(bin: &std::path::Path, receiver: &Receiver) -> (String, i64
     let dir = bin.parent().expect("loop dir").display().to_string();
     let id = podman::run_with(&["-v", &format!("{dir}:/w:ro")], None, &["/w/getppid_loop", &CALLS.to_string()])
         .expect("running the loop in a container");
-    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
-    let got = poll_until(Duration::from_secs(20), || {
-        getppid_calls(receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
-    });
-    let (calls, hist_count) = got.unwrap_or_else(|| {
-        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(receiver, &in_container))
+    let (calls, hist_count) = container_calls(receiver, &id).unwrap_or_else(|| {
+        panic!("no getppid count >= {CALLS} for container {id}: {:?}", getppid_calls(receiver, &in_container(&id)))
     });
     assert!(
         (CALLS as i64..=CALLS as i64 + 10).contains(&calls),
@@ -77,7 +73,7 @@ fn getppid_counts_arrive_per_container_and_host() {
     let agent = Agent::start(env);
 
     let (id, calls, hist_count) = loop_in_container(&bin, &receiver);
-    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
+    let mine = in_container(&id);
 
     // The container has exited: its kernel slots are freed for other
     // cgroups, and its cumulative series carries on from the retired totals.
@@ -86,7 +82,7 @@ fn getppid_counts_arrive_per_container_and_host() {
     assert!(retired.is_some(), "the removed container's kernel slots were never freed:\n{}", agent.stderr_text());
     let seen_retired = receiver.metric_points().len();
     let later = poll_until(Duration::from_secs(20), || {
-        (receiver.metric_points().len() > seen_retired).then(|| getppid_calls(&receiver, &in_container)).flatten()
+        (receiver.metric_points().len() > seen_retired).then(|| getppid_calls(&receiver, &mine)).flatten()
     });
     assert_eq!(later, Some((calls, hist_count)), "the retired container's series must keep its totals");
 
@@ -117,15 +113,32 @@ fn getppid_counts_arrive_per_container_and_host() {
     );
 }
 
+/// Picks the points under container `id`'s Resource.
+fn in_container(id: &str) -> impl Fn(&MetricPoint) -> bool + '_ {
+    move |p: &MetricPoint| p.resource.str("container.id") == Some(id)
+}
+
+/// Waits up to 20 s for container `id`'s getppid count to reach [`CALLS`].
+fn container_calls(receiver: &Receiver, id: &str) -> Option<(i64, u64)> {
+    poll_until(Duration::from_secs(20), || {
+        getppid_calls(receiver, &in_container(id)).filter(|(calls, _)| *calls >= CALLS as i64)
+    })
+}
+
+/// [`setup`] with an agent that exports metrics only.
+fn metrics_only_agent() -> (std::path::PathBuf, Receiver, Rotel, Agent) {
+    let (bin, receiver, rotel, mut env) = setup();
+    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
+    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
+    (bin, receiver, rotel, Agent::start(env))
+}
+
 #[test]
 fn metrics_only_still_names_short_lived_containers() {
     if !require_integration() {
         return;
     }
-    let (bin, receiver, _rotel, mut env) = setup();
-    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
-    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
-    let _agent = Agent::start(env);
+    let (bin, receiver, _rotel, _agent) = metrics_only_agent();
 
     // A container that lives a few milliseconds: its cgroup is gone before
     // any scan of the cgroup tree, so only the exec event names it.
@@ -138,10 +151,7 @@ fn a_container_gone_before_its_records_are_read_is_still_named() {
     if !require_integration() {
         return;
     }
-    let (bin, receiver, _rotel, mut env) = setup();
-    env.push(("OTEL_LOGS_EXPORTER".into(), "none".into()));
-    env.push(("OTEL_TRACES_EXPORTER".into(), "none".into()));
-    let agent = Agent::start(env);
+    let (bin, receiver, _rotel, agent) = metrics_only_agent();
 
     // Freeze the agent's userspace; its kernel programs keep filling the
     // ring buffer and the maps. The container runs, exits and loses its
@@ -163,12 +173,8 @@ fn a_container_gone_before_its_records_are_read_is_still_named() {
     let id = ran.expect("running the loop in a container");
     assert!(gone.is_some(), "the cgroup of container {id} was still there 10 s after it exited");
 
-    let in_container = |p: &MetricPoint| p.resource.str("container.id") == Some(id.as_str());
-    let got = poll_until(Duration::from_secs(20), || {
-        getppid_calls(&receiver, &in_container).filter(|(calls, _)| *calls >= CALLS as i64)
-    });
     assert!(
-        got.is_some(),
+        container_calls(&receiver, &id).is_some(),
         "no getppid count >= {CALLS} under container {id}, whose cgroup was gone before the agent read its records"
     );
 }
