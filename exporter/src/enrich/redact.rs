@@ -79,6 +79,11 @@ impl Redactor {
         if !self.any.is_match(s) {
             return s.to_owned();
         }
+        self.rewrite(s)
+    }
+
+    /// Applies every replacing pattern to a text the screen matched.
+    fn rewrite(&self, s: &str) -> String {
         let mut out = s.to_string();
         for (re, with) in &self.inline {
             if re.is_match(&out) {
@@ -109,7 +114,8 @@ impl Redactor {
                 continue;
             }
             hide_next = self.flag.is_match(&text);
-            let red = self.text(&text);
+            // Screened just above: straight to the rewrite.
+            let red = self.rewrite(&text);
             if red != text {
                 *a = red.into_bytes();
             }
