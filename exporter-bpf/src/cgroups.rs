@@ -18,7 +18,7 @@ use exporter_common::{
 };
 
 use crate::{
-    maps::{EVENTS, count, note_fill, offsets, wakeup_flags},
+    maps::{count, offsets, reserve, submit},
     process::fill_header,
 };
 
@@ -35,10 +35,7 @@ unsafe fn try_cgroup_mkdir(ctx: &TracePointContext) -> Result<(), i64> {
         return Ok(());
     }
     let off = offsets();
-    let Some(mut entry) = EVENTS.reserve::<CgroupEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<CgroupEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::CgroupMkdir, size_of::<CgroupEvent>(), &off);
@@ -65,8 +62,6 @@ unsafe fn try_cgroup_mkdir(ctx: &TracePointContext) -> Result<(), i64> {
         }
         (*data).flags = flags;
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use aya_ebpf::{
     macros::map,
-    maps::{PerCpuArray, RingBuf},
+    maps::{PerCpuArray, RingBuf, ring_buf::RingBufEntry},
 };
 use exporter_common::{
     config::AgentConfig,
@@ -50,6 +50,25 @@ pub fn wakeup_flags() -> u64 {
     const BPF_RB_FORCE_WAKEUP: u64 = 2;
     let waiting = EVENTS.query(BPF_RB_AVAIL_DATA);
     if waiting >= EVENTS.query(BPF_RB_RING_SIZE) >> 4 { BPF_RB_FORCE_WAKEUP } else { BPF_RB_NO_WAKEUP }
+}
+
+/// Space for one `T` record in `EVENTS`; a full ring is counted
+/// (`ringbuf_full`) and returned as `Err(-1)`.
+#[inline(always)]
+pub fn reserve<T: 'static>() -> Result<RingBufEntry<T>, i64> {
+    EVENTS.reserve::<T>(0).ok_or_else(|| {
+        count(Stat::RingbufFull);
+        -1
+    })
+}
+
+/// Hands a filled record to userspace (wake-ups batched, see
+/// [`wakeup_flags`]) and counts it.
+#[inline(always)]
+pub fn submit<T>(entry: RingBufEntry<T>) {
+    entry.submit(wakeup_flags());
+    count(Stat::Emitted);
+    note_fill();
 }
 
 /// Records how full the ring buffer is after a write (a per-CPU gauge).

@@ -39,7 +39,7 @@ use exporter_common::{
 
 use crate::{
     kernel::{read_at, read_ptr},
-    maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
+    maps::{agent, count, offsets, reserve, submit},
 };
 
 /// Fills the common header for the current task.
@@ -99,10 +99,7 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
         return Ok(());
     }
     let off = offsets();
-    let Some(mut entry) = EVENTS.reserve::<ExecEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<ExecEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::Exec, size_of::<ExecEvent>(), &off);
@@ -163,9 +160,7 @@ unsafe fn try_exec(ctx: &TracePointContext) -> Result<(), i64> {
         };
         (*data).flags = flags;
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }
 
@@ -258,10 +253,7 @@ unsafe fn try_fork(ctx: &RawTracePointContext) -> Result<(), i64> {
     if tgid == agent().agent_pid {
         return Ok(());
     }
-    let Some(mut entry) = EVENTS.reserve::<ForkEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<ForkEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::Fork, size_of::<ForkEvent>(), &off);
@@ -270,9 +262,7 @@ unsafe fn try_fork(ctx: &RawTracePointContext) -> Result<(), i64> {
         (*ev).data.child_start_time_ns =
             if off.has(OFF_START) { read_at::<u64>(child, off.task_start_boottime).unwrap_or(0) } else { 0 };
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }
 
@@ -295,10 +285,7 @@ unsafe fn try_exit(ctx: &RawTracePointContext) -> Result<(), i64> {
     crate::syscalls::clear_conns(tgid);
     let off = offsets();
     let task: *const u8 = ctx.arg::<u64>(0) as *const u8;
-    let Some(mut entry) = EVENTS.reserve::<ExitEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<ExitEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::Exit, size_of::<ExitEvent>(), &off);
@@ -306,8 +293,6 @@ unsafe fn try_exit(ctx: &RawTracePointContext) -> Result<(), i64> {
         (*ev).data.exit_code = code.unwrap_or(0);
         (*ev).data.flags = if code.is_some() { 0 } else { EXIT_CODE_MISSING };
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }

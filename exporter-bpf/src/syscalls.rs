@@ -56,7 +56,6 @@ use exporter_common::{
         conn::{CONN_ACCEPT, CONN_CLOSE, CONN_CONNECT, SOCKADDR_MAX},
         slow::{TARGET_MAX, TARGET_PATH, TARGET_SOCKADDR},
     },
-    stats::Stat,
     syscalls::{
         CONN_ROLE_ACCEPT, CONN_ROLE_CLOSE, CONN_ROLE_CONNECT, CONN_ROLE_NONE, CONN_ROLE_RECV, CONN_ROLE_SEND,
         CONN_TGID_WORDS, CONNS_MAX_ENTRIES, ConnBytes, ConnKey, Inflight, SLOW_SPECS_MAX, SLOW_TARGET_PATH_ARG0,
@@ -66,7 +65,7 @@ use exporter_common::{
 
 use crate::{
     cpu_slot::{CpuSlot, cpu_slot, forget_running, running_cgroup_id, running_tgid},
-    maps::{EVENTS, agent, count, note_fill, offsets, wakeup_flags},
+    maps::{agent, offsets, reserve, submit},
     process::fill_header,
     security::{emit_security, syscall_args},
     syscall_stats::record_stats,
@@ -281,10 +280,7 @@ fn boot_time_of(start: u64) -> u64 {
 #[inline(always)]
 unsafe fn emit_slow(regs: *const u8, nr: u32, ret: i64, start: u64, duration: u64, target: u32) -> Result<(), i64> {
     let off = offsets();
-    let Some(mut entry) = EVENTS.reserve::<SlowSyscallEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<SlowSyscallEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::SlowSyscall, size_of::<SlowSyscallEvent>(), &off);
@@ -314,9 +310,7 @@ unsafe fn emit_slow(regs: *const u8, nr: u32, ret: i64, start: u64, duration: u6
             }
         }
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }
 
@@ -394,10 +388,7 @@ unsafe fn emit_conn(
     addr_len: u32,
 ) -> Result<(), i64> {
     let off = offsets();
-    let Some(mut entry) = EVENTS.reserve::<ConnEvent>(0) else {
-        count(Stat::RingbufFull);
-        return Err(-1);
-    };
+    let mut entry = reserve::<ConnEvent>()?;
     let ev = entry.as_mut_ptr();
     unsafe {
         fill_header(&raw mut (*ev).header, EventKind::Connection, size_of::<ConnEvent>(), &off);
@@ -418,8 +409,6 @@ unsafe fn emit_conn(
             }
         }
     }
-    entry.submit(wakeup_flags());
-    count(Stat::Emitted);
-    note_fill();
+    submit(entry);
     Ok(())
 }
