@@ -6,10 +6,15 @@
 //! and signal, open flags), so plain reads of ordinary files cost a few
 //! loads; an open for reading is only reported when its path lies below a
 //! watched prefix (`SEC_WATCH`, an LPM trie over the first 64 path bytes).
-//! Before the trie, the path's first 8 bytes are read and their head looked
-//! up in `SEC_WATCH_HEADS` (inlined array lookups): most paths stop there,
-//! without the string read and the trie walk (see the userspace
-//! `bpf::watch_heads` for why no watched path is lost).
+//! The path's first 64 bytes are read once into the record's scratch slot:
+//! - a path that is not in normal form (relative, or with an empty, `.` or
+//!   `..` component: [`needs_resolution`]) cannot be compared byte by byte,
+//!   so it is sent flagged `SEC_WATCH_UNDECIDED`, with the directory it
+//!   starts from, and userspace resolves it and decides;
+//! - otherwise its head is looked up in `SEC_WATCH_HEADS` (inlined array
+//!   lookups): most paths stop there, without the trie walk (see the
+//!   userspace `bpf::watch_heads` for why no watched path is lost).
+//!
 //! The record is built in a per-CPU scratch slot and copied into the ring
 //! buffer once it is known to be wanted.
 
@@ -26,10 +31,11 @@ use exporter_common::{
             SEC_ARG_NONE, SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_TRUNCATED, SEC_DEREF_VALID,
             SEC_FILTER_KILL_OTHER, SEC_FILTER_OPEN, SEC_FILTER_PRCTL_NAME, SEC_FLAGS_DEREF, SEC_PATH_MAX,
             SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_SOCKLEN_PTR, SEC_WATCH_HEAD_PROBES,
-            SEC_WATCH_HEAD_SLOTS, SEC_WATCH_MAX_ENTRIES, SEC_WATCH_PREFIX_MAX, SEC_WATCHED_PATH, SecLayout,
-            watch_head_slot,
+            SEC_WATCH_HEAD_SLOTS, SEC_WATCH_MAX_ENTRIES, SEC_WATCH_PREFIX_MAX, SEC_WATCH_UNDECIDED, SEC_WATCHED_PATH,
+            SecLayout, watch_head_slot,
         },
     },
+    path_shape::{PATH_SHAPE_BYTES, needs_resolution},
     stats::Stat,
 };
 
@@ -86,11 +92,14 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
             return;
         }
     }
-    // The open filter runs before anything is written: a plain read of an
-    // unwatched file (the common case) costs one short string read and one
-    // trie lookup.
+    // The open filter runs before the record is filled in: a plain read of
+    // an unwatched file (the common case) costs one short string read and a
+    // few inlined lookups.
+    let Some(ev) = SEC_SCRATCH.get_ptr_mut(0) else { return };
     let mut flags = 0u32;
     let mut deref = 0u64;
+    // Bytes of `path[0]` (with its NUL) the open filter already read whole.
+    let mut path0_read = 0i64;
     if let Some(ptr) = arg(args, layout.deref) {
         match unsafe { aya_ebpf::helpers::bpf_probe_read_user(ptr as *const u64) } {
             Ok(v) => {
@@ -104,13 +113,19 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
         let open_flags =
             if layout.filter_arg == SEC_FLAGS_DEREF { deref } else { arg(args, layout.filter_arg).unwrap_or(0) };
         if open_flags & OPEN_WRITE_FLAGS == 0 {
-            if !unsafe { watched(arg(args, layout.path[0])) } {
-                return;
+            let buf = unsafe { (&raw mut (*ev).data.path[0]).cast::<[u64; PATH_SHAPE_BYTES / 8]>() };
+            let (verdict, n) = unsafe { watch_verdict(arg(args, layout.path[0]), buf) };
+            match verdict {
+                Verdict::Skip => return,
+                Verdict::Watched => flags |= SEC_WATCHED_PATH,
+                Verdict::Undecided => flags |= SEC_WATCH_UNDECIDED,
             }
-            flags |= SEC_WATCHED_PATH;
+            // A path shorter than the bytes read is already in place.
+            if n <= PATH_SHAPE_BYTES as i64 {
+                path0_read = n;
+            }
         }
     }
-    let Some(ev) = SEC_SCRATCH.get_ptr_mut(0) else { return };
     let d = unsafe { &raw mut (*ev).data };
     unsafe {
         (*d).nr = nr;
@@ -123,7 +138,11 @@ pub(crate) unsafe fn emit_security(layout: &SecLayout, nr: u32, ret: i64, args: 
         (*d).base_depth = 0;
         (*d).reserved = [0; 3];
     }
-    flags |= unsafe { read_path(d, 0, arg(args, layout.path[0])) };
+    if path0_read > 1 {
+        unsafe { (*d).path_len[0] = ((path0_read - 1) & 0xff) as u16 };
+    } else {
+        flags |= unsafe { read_path(d, 0, arg(args, layout.path[0])) };
+    }
     flags |= unsafe { read_path(d, 1, arg(args, layout.path[1])) };
     flags |= unsafe { resolve_base(d, layout, args) };
     if let Some(ptr) = arg(args, layout.aux) {
@@ -208,32 +227,54 @@ unsafe fn read_path(d: *mut SecurityData, slot: usize, ptr: Option<u64>) -> u32 
     if n as usize >= SEC_PATH_MAX { SEC_PATH0_TRUNCATED << slot } else { 0 }
 }
 
-/// Whether the user path at `ptr` starts with a watched prefix. Its first
-/// bytes are read straight into a per-CPU trie key: nothing to zero, no
-/// second copy. Bytes after the string's NUL may be stale from an earlier
-/// call; no watched prefix contains a NUL, so they never extend a match.
+/// What the read filter decided about an open's path.
+enum Verdict {
+    /// Not below a watched prefix (or unreadable: the open failed too).
+    Skip,
+    /// Below a watched prefix.
+    Watched,
+    /// Not in normal form: userspace resolves it and decides.
+    Undecided,
+}
+
+/// Reads the first bytes of the user path at `ptr` into `buf` (the record's
+/// first path slot: kept if the record is sent and the path fitted) and
+/// decides; also returns the string read's result (bytes with the NUL). Bytes
+/// after the string's NUL may be stale from an earlier call:
+/// [`needs_resolution`] ignores them, and no watched prefix contains a NUL,
+/// so they never extend a match.
 #[inline(always)]
-unsafe fn watched(ptr: Option<u64>) -> bool {
-    let Some(ptr) = ptr else { return false };
-    let mask = agent().watch_head_mask;
-    // A path whose first 8 bytes cannot be read (a short one at the end of
-    // a mapping) goes straight to the full check.
-    if mask != 0
-        && let Ok(raw) = unsafe { aya_ebpf::helpers::bpf_probe_read_user(ptr as *const u64) }
-        && !head_watched(raw & mask)
-    {
-        return false;
-    }
-    let Some(key) = SEC_WATCH_KEY.get_ptr_mut(0) else { return false };
-    // One byte past the key's data, so a path of 64 bytes or more keeps all
-    // 64 in the key (the NUL lands in `spare`).
-    let dst = unsafe { (&raw mut (*key).data).cast() };
-    let n = unsafe { bpf_probe_read_user_str(dst, (SEC_WATCH_PREFIX_MAX + 1) as u32, ptr as *const _) };
+unsafe fn watch_verdict(ptr: Option<u64>, buf: *mut [u64; PATH_SHAPE_BYTES / 8]) -> (Verdict, i64) {
+    let Some(ptr) = ptr else { return (Verdict::Skip, 0) };
+    // One byte past the 64 compared: a string of 64 bytes or more reads
+    // as 65 (64 and its NUL).
+    let n = unsafe { bpf_probe_read_user_str(buf.cast(), (PATH_SHAPE_BYTES + 1) as u32, ptr as *const _) };
     if n <= 1 {
-        return false;
+        return (Verdict::Skip, n);
+    }
+    let words = unsafe { &*buf };
+    if needs_resolution(words, (n - 1) as usize) {
+        return (Verdict::Undecided, n);
+    }
+    let mask = agent().watch_head_mask;
+    if mask != 0 && !head_watched(words[0] & mask) {
+        return (Verdict::Skip, n);
+    }
+    let Some(key) = SEC_WATCH_KEY.get_ptr_mut(0) else { return (Verdict::Skip, n) };
+    // The key's data sits 4 bytes into it: copied as 32-bit halves.
+    let dst = unsafe { (&raw mut (*key).data).cast::<u32>() };
+    for (i, w) in words.iter().enumerate() {
+        unsafe {
+            dst.add(2 * i).write(*w as u32);
+            dst.add(2 * i + 1).write((*w >> 32) as u32);
+        }
     }
     unsafe { (*key).prefix_len = (SEC_WATCH_PREFIX_MAX * 8) as u32 };
-    SEC_WATCH.get(unsafe { &*key.cast::<Key<[u8; SEC_WATCH_PREFIX_MAX]>>() }).is_some()
+    if SEC_WATCH.get(unsafe { &*key.cast::<Key<[u8; SEC_WATCH_PREFIX_MAX]>>() }).is_some() {
+        (Verdict::Watched, n)
+    } else {
+        (Verdict::Skip, n)
+    }
 }
 
 /// Whether `head` is in `SEC_WATCH_HEADS` (true when the table cannot be

@@ -15,6 +15,7 @@ pub mod config;
 pub mod event;
 pub mod events;
 pub mod offsets;
+pub mod path_shape;
 pub mod stats;
 pub mod syscalls;
 

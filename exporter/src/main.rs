@@ -288,10 +288,12 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("tokio runtime")?;
     let summary = runtime.block_on(pipeline::run(opts, shutdown_signal()))?;
     tracing::info!(
-        "stopped: {} records received, {} logs emitted, {} lost to a full ring buffer, {} dropped on a full queue, {} malformed; \
+        "stopped: {} records received, {} logs emitted, {} resolved reads outside the watched paths, \
+         {} lost to a full ring buffer, {} dropped on a full queue, {} malformed; \
          logs exported {}, failed {}, dropped on a full export queue {}",
         summary.received,
         summary.logs_emitted,
+        summary.reads_not_watched,
         summary.ringbuf_full,
         summary.queue_full,
         summary.decode_errors,

@@ -12,7 +12,8 @@
  *
  * DIR (default /tmp) is the scratch directory: relative path arguments are
  * joined to it, absolute ones are used as given. Exceptions: symlink TARGETs
- * are stored verbatim and open-rel's NAME stays relative (it chdirs to DIR).
+ * are stored verbatim, and the NAMEs of open-rel and read-rel (which chdir to
+ * DIR first) and read-root-rel (which chdirs to /) stay as given.
  *
  * Calls are made with syscall(SYS_x, ...) so glibc cannot swap in another
  * system call. Where an architecture lacks a legacy call (open, unlink,
@@ -134,6 +135,18 @@ static struct res do_open_rel(char **a) {
     struct res r = SC(SYS_chdir, scratch);
     if (r.ret < 0) return step("chdir", r);
     return open_close(a[0], O_WRONLY | O_CREAT, 0644);
+}
+
+static struct res do_read_rel(char **a) {
+    struct res r = SC(SYS_chdir, scratch);
+    if (r.ret < 0) return step("chdir", r);
+    return open_close(a[0], O_RDONLY, 0);
+}
+
+static struct res do_read_root_rel(char **a) {
+    struct res r = SC(SYS_chdir, "/");
+    if (r.ret < 0) return step("chdir", r);
+    return open_close(a[0], O_RDONLY, 0);
 }
 
 static struct res do_open2(char **a) {
@@ -681,6 +694,8 @@ static const struct action actions[] = {
     {"open-read", 1, "PATH", do_open_read},
     {"open-write", 1, "PATH", do_open_write},
     {"open-rel", 1, "NAME", do_open_rel},
+    {"read-rel", 1, "NAME", do_read_rel},
+    {"read-root-rel", 1, "NAME", do_read_root_rel},
     {"open2", 1, "PATH", do_open2},
     {"open-legacy", 1, "PATH", do_open_legacy},
     {"unlink", 1, "PATH", do_unlink},

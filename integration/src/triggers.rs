@@ -10,7 +10,7 @@
 //! too); bad usage exits 2. `ret`/`errno` belong to the action's main system
 //! call; when an earlier step of a chain fails, it stops there and adds
 //! `step=<syscall>`. Relative path arguments are joined to the scratch `DIR`
-//! (default `/tmp`), except symlink targets and `open-rel`'s `NAME`.
+//! (default `/tmp`), except symlink targets and the `NAME` of `open-rel`, `read-rel` and `read-root-rel`.
 //! `memfd-exec` and `deleted-exec` replace the process with its own `noop`,
 //! so on success they print `ok noop ... via=<action>`.
 //!
@@ -33,6 +33,8 @@ pub const ACTIONS: &[&str] = &[
     "open-read",
     "open-write",
     "open-rel",
+    "read-rel",
+    "read-root-rel",
     "open2",
     "open-legacy",
     "unlink",

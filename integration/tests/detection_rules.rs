@@ -503,6 +503,14 @@ fn host_actions(dir: &Scratch, bpf_peek: &Path, agent_pid: u32) -> Vec<Expect> {
             .eq("sysotel.syscall.name", str_value("openat"))
             .eq("sysotel.file.watched", AttrValue::Bool(true)),
     );
+    // The same file by a relative path: resolved by the agent, same finding.
+    let relative = "../../../../../../../../etc/shadow";
+    let (pid, _) = trigger(d, &["read-rel", relative]);
+    expects.push(
+        Expect::new(&READ_SENSITIVE, format!("read-rel {relative}"), Scope::Pid(pid))
+            .eq("file.path", str_value("/etc/shadow"))
+            .eq("sysotel.file.watched", AttrValue::Bool(true)),
+    );
 
     let etc_file = format!("/etc/sysotel-it-{}", unique_marker());
     let (pid, report) = trigger(d, &["open-write", &etc_file]);

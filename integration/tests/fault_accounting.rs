@@ -167,19 +167,27 @@ struct Losses([u64; 5]);
 
 impl Losses {
     /// From the agent's stop summary: "stopped: R records received, L logs
-    /// emitted, X lost to a full ring buffer, Q dropped on a full queue, D
-    /// malformed; logs exported E, failed F, dropped on a full export queue G".
+    /// emitted, ..., X lost to a full ring buffer, Q dropped on a full queue,
+    /// D malformed; logs exported E, failed F, dropped on a full export queue
+    /// G", read by label (each part is a number and its label).
     fn from_summary(stderr: &str) -> Option<Self> {
         let line = stderr.lines().rev().find(|l| l.contains("stopped: ") && l.contains("records received"))?;
         let (_, message) = line.split_once("stopped: ")?;
-        let numbers: Vec<u64> = message
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|s| !s.is_empty())
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let [_, _, ringbuf, queue, malformed, _, failed, export_queue] = numbers[..] else { return None };
-        Some(Self([ringbuf, queue, malformed, failed, export_queue]))
+        let mut counts = Vec::new();
+        for part in message.split([',', ';']) {
+            let words: Vec<&str> = part.split_whitespace().collect();
+            let at = words.iter().position(|w| w.bytes().all(|b| b.is_ascii_digit()))?;
+            let label: Vec<&str> = words.iter().enumerate().filter(|&(i, _)| i != at).map(|(_, w)| *w).collect();
+            counts.push((label.join(" "), words[at].parse::<u64>().ok()?));
+        }
+        let get = |label: &str| counts.iter().find(|(l, _)| l == label).map(|(_, n)| *n);
+        Some(Self([
+            get("lost to a full ring buffer")?,
+            get("dropped on a full queue")?,
+            get("malformed")?,
+            get("failed")?,
+            get("dropped on a full export queue")?,
+        ]))
     }
 
     /// The highest value of each counter in the self-metrics received so far.

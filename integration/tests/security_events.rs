@@ -180,6 +180,25 @@ static CASES: &[Case] = &[
         &["open-read", "plain-f"],
         &[absent(FILE, "openat", |s| s.arg("name").is_some_and(|n| n.ends_with("plain-f")))],
     ),
+    // A watched file by a relative path: /etc/shadow from the scratch
+    // directory, on the host and in the container (enough `..` for any
+    // scratch depth: at the root, `..` stays there).
+    both(
+        &["read-rel", "../../../../../../../../etc/shadow"],
+        &[main(FILE, "openat", |s| {
+            s.attr("file.path") == Some("/etc/shadow")
+                && s.flag(WATCHED)
+                && s.arg("name") == Some("../../../../../../../../etc/shadow")
+        })],
+    ),
+    // From `/`: in the container the working directory is the root of the
+    // mount namespace, a base of no component.
+    both(
+        &["read-root-rel", "etc/shadow"],
+        &[main(FILE, "openat", |s| {
+            s.attr("file.path") == Some("/etc/shadow") && s.flag(WATCHED) && s.arg("name") == Some("etc/shadow")
+        })],
+    ),
     both(&["open-rel", "rel-f"], &[main(FILE, "openat", |s| s.arg("name") == Some("rel-f") && s.file("rel-f"))]),
     both(
         &["open2", "o2-f"],
@@ -399,6 +418,16 @@ static WATCH_CASES: &[Case] = &[
         &[main(FILE, "openat", |s| s.file("watched/w-f") && s.flag(WATCHED) && s.arg("flags") == Some("O_RDONLY"))],
     ),
     both(&["open-read", "plain-f"], &[absent(FILE, "openat", |_| true)]),
+    // Paths that name a watched file without starting with its prefix: the
+    // kernel leaves them to userspace, which resolves them and decides.
+    both(
+        &["read-rel", "watched/w-f"],
+        &[main(FILE, "openat", |s| s.file("watched/w-f") && s.flag(WATCHED) && s.arg("name") == Some("watched/w-f"))],
+    ),
+    both(&["open-read", "./watched/w-f"], &[main(FILE, "openat", |s| s.file("watched/w-f") && s.flag(WATCHED))]),
+    both(&["open-read", "mnt/../watched/w-f"], &[main(FILE, "openat", |s| s.file("watched/w-f") && s.flag(WATCHED))]),
+    both(&["read-rel", "plain-f"], &[absent(FILE, "openat", |_| true)]),
+    both(&["open-read", "mnt/../plain-f"], &[absent(FILE, "openat", |_| true)]),
     both(&["setuid", "1234"], &[absent(PRIVILEGE, "setuid", |_| true)]),
     both(&["open-write", "watched/marker"], &[main(FILE, "openat", |s| s.file("watched/marker"))]),
 ];
@@ -822,9 +851,40 @@ fn watch_paths_and_categories_configure_the_reports() {
     }
     let bin = sectrigger().expect("building sectrigger");
     let dir = Scratch::create("watch");
-    let watched = format!("{}/watched/", dir.0.display());
+    // Also a prefix of the longest length the kernel compares (64 bytes),
+    // and a directory beside it that differs in its 64th byte only.
+    let (long, beside) = longest_prefix_dirs(&dir.0);
+    let watched = format!("{}/watched/,{}/{long}/", dir.0.display(), dir.0.display());
     let stack = Stack::start(&[("SYSOTEL_WATCH_PATHS", watched.as_str()), ("SYSOTEL_SECURITY_EVENTS", "file")]);
 
-    let runs = run_on_host(&bin, &dir.0, WATCH_CASES);
+    let mut runs = run_on_host(&bin, &dir.0, WATCH_CASES);
+    static BESIDE: &[Expect] = &[absent(FILE, "openat", |_| true)];
+    static BELOW: &[Expect] = &[main(FILE, "openat", |s| s.flag(WATCHED) && s.attr("file.name") == Some("f"))];
+    let read = |name: String| -> &'static [&'static str] { Box::leak(Box::new(["open-read", name.leak()])) };
+    // The read below the long prefix comes last: once it has arrived, the
+    // one beside it would have too.
+    let long_cases: &'static [Case] =
+        Box::leak(Box::new([both(read(format!("{beside}/f")), BESIDE), both(read(format!("{long}/f")), BELOW)]));
+    runs.extend(run_on_host(&bin, &dir.0, long_cases));
     assert_none_failed(&verify(&stack.receiver, &runs, "watch"));
 }
+
+/// Creates, in `dir`, a directory whose path with a trailing slash is 64
+/// bytes long, and one that differs from it in its last byte, each holding a
+/// file `f`. Returns their names.
+fn longest_prefix_dirs(dir: &Path) -> (String, String) {
+    let room = SEC_WATCH_PREFIX_MAX - dir.display().to_string().len() - 2;
+    assert!(room >= 2, "scratch directory {} too long for a 64-byte prefix below it", dir.display());
+    let long = format!("{}a", "w".repeat(room - 1));
+    let beside = format!("{}b", "w".repeat(room - 1));
+    for name in [&long, &beside] {
+        fs::create_dir_all(dir.join(name)).expect("creating a long directory");
+        fs::write(dir.join(name).join("f"), "sysotel\n").expect("creating a file below it");
+    }
+    assert_eq!(format!("{}/{long}/", dir.display()).len(), SEC_WATCH_PREFIX_MAX);
+    (long, beside)
+}
+
+/// The longest watched prefix the kernel compares
+/// (`exporter_common::events::security::SEC_WATCH_PREFIX_MAX`).
+const SEC_WATCH_PREFIX_MAX: usize = 64;

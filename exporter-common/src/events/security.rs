@@ -41,6 +41,10 @@ pub const SEC_BASE_CWD: u32 = 1 << 5;
 pub const SEC_BASE_FD: u32 = 1 << 6;
 /// `base` lost leading components (too deep), or a component was cut.
 pub const SEC_BASE_TRUNCATED: u32 = 1 << 7;
+/// An open for reading whose path must be resolved before the watched
+/// prefixes can be checked (relative, or with a `.`, `..` or empty
+/// component: see [`crate::path_shape`]): userspace decides.
+pub const SEC_WATCH_UNDECIDED: u32 = 1 << 8;
 
 /// The record is variable-sized: the kernel sends it only up to the end of
 /// the last region in use (`base` components, else the second path, else
@@ -183,6 +187,8 @@ const _: () = assert!(size_of::<SecLayout>() == 16);
 /// Bytes of a watched path prefix (the `SEC_WATCH` LPM trie's key data,
 /// after a `u32` prefix length in bits).
 pub const SEC_WATCH_PREFIX_MAX: usize = 64;
+// The kernel checks a path's shape over the bytes it compares.
+const _: () = assert!(SEC_WATCH_PREFIX_MAX == crate::path_shape::PATH_SHAPE_BYTES);
 /// Watched prefixes at most.
 pub const SEC_WATCH_MAX_ENTRIES: u32 = 256;
 

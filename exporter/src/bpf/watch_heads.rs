@@ -2,11 +2,12 @@
 //!
 //! Every unwatched open for reading used to pay for a string read of its
 //! path and a lookup in the `SEC_WATCH` LPM trie (two helper calls, about
-//! 100 ns here). The kernel now first reads the path's first 8 bytes, keeps
+//! 100 ns here). The kernel now reads the path's first 64 bytes once, keeps
 //! the first `n` of them (`n` is the shortest watched prefix's length, at most
 //! 8: the "head") and looks the head up in a small open-addressed table it
 //! reads with inlined array lookups. Only a path whose head is a watched
-//! prefix's head goes on to the trie.
+//! prefix's head goes on to the trie. (A path not in normal form never gets
+//! here: userspace judges it, see `security::watch`.)
 //!
 //! No watched read is lost: a path below a watched prefix starts with that
 //! prefix's first `n` bytes. A path shorter than `n` bytes holds a NUL in its

@@ -11,7 +11,7 @@ use exporter_common::{
         security::{
             SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_PART_MAX, SEC_BASE_PARTS, SEC_BASE_TRUNCATED,
             SEC_DEREF_VALID, SEC_OFF_PATH, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_PATH1_TRUNCATED, SEC_READ_FAILED,
-            SEC_SOCK_MAX, SEC_WATCHED_PATH,
+            SEC_SOCK_MAX, SEC_WATCH_UNDECIDED, SEC_WATCHED_PATH,
         },
     },
 };
@@ -60,6 +60,10 @@ pub struct SecurityEvent {
     pub read_failed: bool,
     /// An open for reading reported because its path is watched.
     pub watched: bool,
+    /// An open for reading the kernel could not judge (its path is relative
+    /// or not normalised): reported only if it resolves below a watched
+    /// prefix.
+    pub undecided: bool,
 }
 
 impl SecurityEvent {
@@ -82,6 +86,7 @@ impl SecurityEvent {
             truncated: false,
             read_failed: false,
             watched: false,
+            undecided: false,
         }
     }
 
@@ -158,8 +163,12 @@ fn payload<'a>(bytes: &'a [u8], raw: &EventHeader) -> Result<(SecFixed, &'a [u8]
     Ok((d, &bytes[head..declared]))
 }
 
-/// `len` bytes at `offset` of the sent data.
+/// `len` bytes at `offset` of the sent data. An empty region needs nothing
+/// sent (the kernel stops at the last region in use).
 fn region(data: &[u8], offset: usize, len: usize) -> Result<&[u8], DecodeError> {
+    if len == 0 {
+        return Ok(&[]);
+    }
     data.get(offset..offset + len).ok_or(DecodeError::TooShort { len: data.len(), need: offset + len })
 }
 
@@ -220,5 +229,6 @@ pub(super) fn decode(bytes: &[u8], raw: &EventHeader, header: Header) -> Result<
         truncated: d.flags & (SEC_PATH0_TRUNCATED | SEC_PATH1_TRUNCATED) != 0,
         read_failed: d.flags & SEC_READ_FAILED != 0,
         watched: d.flags & SEC_WATCHED_PATH != 0,
+        undecided: d.flags & SEC_WATCH_UNDECIDED != 0,
     })
 }

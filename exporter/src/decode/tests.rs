@@ -298,7 +298,10 @@ fn decodes_security_records() {
     assert_eq!((s.nr, s.ret, s.args[2]), (257, 3, 0o1101));
     assert_eq!(s.paths, [Some(b"/etc/passwd".to_vec()), None]);
     assert_eq!((s.deref, s.aux.clone(), s.sockaddr.clone()), (None, None, None));
-    assert!(s.watched && !s.truncated && !s.read_failed && !s.failed());
+    assert!(s.watched && !s.undecided && !s.truncated && !s.read_failed && !s.failed());
+    let rec = security_record(b"shadow", &[], exporter_common::events::security::SEC_WATCH_UNDECIDED);
+    let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
+    assert!(s.undecided && !s.watched);
     assert_eq!(s.base, None, "no SEC_BASE_* flag: no base");
     let rec = security_record(b"x", &[], exporter_common::events::security::SEC_BASE_CWD);
     let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
@@ -307,6 +310,25 @@ fn decodes_security_records() {
     root.data.base_depth = 0;
     let Event::Security(s) = decode(&bytes_of(&*root)).unwrap() else { panic!("not security") };
     assert_eq!(s.base.map(|b| (b.kind, b.path)), Some((BaseKind::Fd, b"/".to_vec())));
+    // A base at the root of the mount namespace has no component: the
+    // kernel then sends the record only up to its path (a container process
+    // in `/` opening `etc/shadow`, or `fchmod` of `/`).
+    for (path, kind, flag) in [
+        (&b"etc/shadow"[..], BaseKind::Cwd, exporter_common::events::security::SEC_BASE_CWD),
+        (b"", BaseKind::Fd, exporter_common::events::security::SEC_BASE_FD),
+    ] {
+        let mut rec = security_record(path, &[], flag);
+        rec.data.base_depth = 0;
+        let size = size_of::<EventHeader>()
+            + exporter_common::events::SecurityData::used_len(rec.data.path_len, rec.data.base_depth);
+        rec.header.size = size as u32;
+        let mut bytes = bytes_of(&*rec);
+        bytes.truncate(size);
+        let Event::Security(s) = decode(&bytes).unwrap_or_else(|e| panic!("{kind:?} base at /: {e}")) else {
+            panic!("not security")
+        };
+        assert_eq!(s.base, Some(Base { kind, path: b"/".to_vec(), truncated: false }));
+    }
     let rec = security_record(b"", &[2, 0, 0, 80], SEC_DEREF_VALID | SEC_PATH0_TRUNCATED);
     let Event::Security(s) = decode(&bytes_of(&*rec)).unwrap() else { panic!("not security") };
     assert_eq!((s.paths[0].clone(), s.deref, s.sockaddr), (None, Some(7), Some(vec![2, 0, 0, 80])));

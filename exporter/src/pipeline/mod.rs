@@ -33,6 +33,7 @@ use crate::{
     export::{self, ExportStats, LogSink, OtlpSetupError, SpanSink, otlp_wire},
     health::HealthState,
     process::{ProcessTable, seed_from_proc},
+    security::watch::WatchList,
     signals::{
         agent_start_log, container_log, exec_log,
         metrics::AgentCounters,
@@ -112,6 +113,9 @@ pub struct RunSummary {
     pub queue_full: u64,
     pub ringbuf_full: u64,
     pub logs_emitted: u64,
+    /// Reads the kernel left undecided (relative or unnormalised paths) that
+    /// resolved outside every watched prefix: filtered, not lost.
+    pub reads_not_watched: u64,
     /// Log records dropped because the export queue was full.
     pub export_queue_full: u64,
     /// Log records exported, and those whose export failed.
@@ -227,7 +231,11 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         spans: ProcessSpans::new(IdSalt::from_boot_id(&opts.proc_root), opts.table_capacity),
         conns: Connections::new(65_536),
         // Findings are log records: with logs off, rules are not evaluated.
-        security: security::SecurityStage::new(opts.proc_root.clone(), opts.rules.clone().filter(|_| logs_on)),
+        security: security::SecurityStage::new(
+            opts.proc_root.clone(),
+            opts.rules.clone().filter(|_| logs_on),
+            opts.security.as_ref().map(|c| WatchList::new(&c.watch)).unwrap_or_default(),
+        ),
     };
     enricher.cgroups.scan();
     let clock = BootClock::measure();

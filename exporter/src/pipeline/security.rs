@@ -1,5 +1,6 @@
-//! The security-event stage: catalog lookup, path resolution, listen
-//! addresses, the `sysotel.security.*` record, and rule evaluation.
+//! The security-event stage: catalog lookup, path resolution, the reads the
+//! kernel left undecided, listen addresses, the `sysotel.security.*` record,
+//! and rule evaluation.
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -10,7 +11,7 @@ use crate::{
     detect::{RuleView, Subject, finding_log},
     enrich::{ContainerIdentity, ProcessContext, process_identity_taking},
     process::ProcessInfo,
-    security::{SecurityRecord, binds::Binds, catalog, resolve::ProcFs},
+    security::{SecurityRecord, binds::Binds, catalog, resolve::ProcFs, watch::WatchList},
     signals::{LogEvent, security::security_log},
     util::clock::BootClock,
 };
@@ -22,11 +23,12 @@ pub(super) struct SecurityStage {
     proc: ProcFs,
     binds: Binds,
     rules: Option<Arc<Ruleset>>,
+    watch: WatchList,
 }
 
 impl SecurityStage {
-    pub(super) fn new(proc_root: PathBuf, rules: Option<Arc<Ruleset>>) -> Self {
-        SecurityStage { proc: ProcFs { root: proc_root }, binds: Binds::new(16_384), rules }
+    pub(super) fn new(proc_root: PathBuf, rules: Option<Arc<Ruleset>>, watch: WatchList) -> Self {
+        SecurityStage { proc: ProcFs { root: proc_root }, binds: Binds::new(16_384), rules, watch }
     }
 }
 
@@ -84,7 +86,15 @@ pub(super) fn handle_security(
         return;
     };
     let stage = &mut enricher.security;
+    if e.undecided && stage.watch.early_verdict(&e) == Some(false) {
+        summary.reads_not_watched += 1;
+        return;
+    }
     let mut rec = SecurityRecord::build(def, e, &stage.proc);
+    if rec.event.undecided && !stage.watch.judge_undecided(&mut rec) {
+        summary.reads_not_watched += 1;
+        return;
+    }
     let pid = rec.event.header.pid;
     match def.name {
         "bind" if !rec.event.failed() => {

@@ -8,6 +8,7 @@ pub mod layout;
 pub mod model;
 pub mod render;
 pub mod resolve;
+pub mod watch;
 
 pub use catalog::{Arg, Category, SyscallDef};
 pub use config::SecurityConfig;

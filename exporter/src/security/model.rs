@@ -197,14 +197,15 @@ impl SecurityRecord {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{
         decode::Header,
         security::{catalog::by_name, resolve::tests::FakeProc},
     };
 
-    fn event(args: [u64; 6], paths: [Option<&[u8]>; 2]) -> SecurityEvent {
+    /// A security event of pid 7 (`sh`) with these arguments and paths.
+    pub(crate) fn event(args: [u64; 6], paths: [Option<&[u8]>; 2]) -> SecurityEvent {
         let header = Header {
             ktime_ns: 1,
             pid: 7,
