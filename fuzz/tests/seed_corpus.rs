@@ -22,7 +22,8 @@ use exporter_common::{
     EventHeader, EventKind,
     event::Event as Record,
     events::{
-        ConnData, ExecData, ExitData, ForkData, SecurityData, SlowSyscallData,
+        CgroupData, ConnData, ExecData, ExitData, ForkData, SecurityData, SlowSyscallData,
+        cgroup::{CGROUP_PATH_MAX, CGROUP_PATH_TRUNCATED},
         conn::{CONN_ACCEPT, CONN_CLOSE, CONN_CONNECT, SOCKADDR_MAX},
         exec::{
             ARGS_MAX, EXEC_ARGS_MISSING, EXEC_ARGS_TRUNCATED, EXEC_CREDS_MISSING, EXEC_EXE_MEMFD, EXEC_EXE_UNLINKED,
@@ -31,7 +32,8 @@ use exporter_common::{
         exit::EXIT_CODE_MISSING,
         security::{
             SEC_AUX_MAX, SEC_BASE_CWD, SEC_BASE_FD, SEC_BASE_PART_MAX, SEC_BASE_PARTS, SEC_BASE_TRUNCATED,
-            SEC_DEREF_VALID, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_WATCHED_PATH,
+            SEC_DEREF_VALID, SEC_PATH_MAX, SEC_PATH0_TRUNCATED, SEC_READ_FAILED, SEC_SOCK_MAX, SEC_WATCH_UNDECIDED,
+            SEC_WATCHED_PATH,
         },
         slow::{TARGET_MAX, TARGET_PATH, TARGET_SOCKADDR},
     },
@@ -177,6 +179,18 @@ fn conn(op: u32, fd: u32, ret: i64, addr: &[u8], sent: u64, received: u64) -> Ve
     bytes_of(&Record { header: header::<ConnData>(EventKind::Connection, 4321, b"curl"), data })
 }
 
+/// A `cgroup_mkdir` record for the cgroup at `path` (cut at
+/// [`CGROUP_PATH_MAX`] bytes, and flagged so, when longer).
+fn cgroup_mkdir(id: u64, path: &[u8]) -> Vec<u8> {
+    let mut data = CgroupData { id, level: 0, flags: 0, path_len: 0, reserved: 0, path: [0; CGROUP_PATH_MAX] };
+    data.path_len = copy_into(&mut data.path, path);
+    data.level = u32::try_from(path.iter().filter(|&&b| b == b'/').count()).expect("few levels");
+    if path.len() > CGROUP_PATH_MAX {
+        data.flags = CGROUP_PATH_TRUNCATED;
+    }
+    bytes_of(&Record { header: header::<CgroupData>(EventKind::CgroupMkdir, 1, b"systemd"), data })
+}
+
 /// A `security` record; fill in the parts with the builder methods.
 struct Sec(Box<Record<SecurityData>>);
 
@@ -294,7 +308,17 @@ fn process_seeds() -> Vec<Seed> {
 }
 
 fn syscall_seeds() -> Vec<Seed> {
+    let deep: Vec<u8> = b"/kubepods.slice/".iter().copied().cycle().take(CGROUP_PATH_MAX + 16).collect();
     vec![
+        (
+            "cgroup_mkdir-pod-container",
+            cgroup_mkdir(
+                9_876,
+                b"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c.slice/\
+                  cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope",
+            ),
+        ),
+        ("cgroup_mkdir-truncated", cgroup_mkdir(9_877, &deep)),
         ("slow_syscall-openat", slow(NR_OPENAT, 3, TARGET_PATH, b"/var/lib/postgresql/16/main/base/1/1259")),
         ("slow_syscall-connect", slow(NR_CONNECT, -115, TARGET_SOCKADDR, &sockaddr_in([10, 96, 0, 10], 5432))),
         ("slow_syscall-fsync", slow(74, 0, 0, b"")),
@@ -326,6 +350,14 @@ fn security_seeds() -> Vec<Seed> {
             Sec::new(b"vim", NR_OPENAT, 4, [AT_FDCWD, 0x5555_0000_2000, 0o1101, 0o644, 0, 0])
                 .path(0, b"authorized_keys")
                 .base(SEC_BASE_CWD, &[b".ssh", b"root"])
+                .bytes(),
+        ),
+        (
+            "security-openat-undecided",
+            Sec::new(b"cat", NR_OPENAT, 3, [AT_FDCWD, 0x5555_0000_2000, 0, 0, 0, 0])
+                .path(0, b"../etc/./shadow")
+                .flags(SEC_WATCH_UNDECIDED)
+                .base(SEC_BASE_CWD, &[b"root"])
                 .bytes(),
         ),
         (

@@ -63,6 +63,10 @@ pub fn run(options: &Options) -> Result<()> {
 
 /// Every target for `seconds`, as `cargo xtask test` runs them.
 pub fn run_all(env: &Env, seconds: u64) -> Result<()> {
+    // The committed seeds must match the records and rules they stand for:
+    // stale seeds fuzz shapes the agent no longer receives.
+    cmd::run(&mut seed_corpus_test(env, false))
+        .context("fuzz/corpus seeds are out of date: run `cargo xtask fuzz --update-corpus` and commit them")?;
     ensure_tools(env)?;
     TARGETS.iter().try_for_each(|target| fuzz(env, target, seconds))
 }
@@ -140,25 +144,25 @@ fn files_in(dir: &Path) -> BTreeSet<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Regenerates the seeds with `fuzz/tests/seed_corpus.rs` (stable toolchain).
+/// `fuzz/tests/seed_corpus.rs` (stable toolchain, no eBPF build): checks
+/// the generated seeds against the record structs and rule files, or with
+/// `bless` rewrites them.
+fn seed_corpus_test(env: &Env, bless: bool) -> Command {
+    let mut cmd = env.cargo();
+    cmd.args(["test", "--manifest-path"])
+        .arg(fuzz_dir().join("Cargo.toml"))
+        .args(["--test", "seed_corpus"])
+        .env("AYA_BUILD_SKIP", "1");
+    if bless {
+        cmd.env("SYSOTEL_FUZZ_BLESS", "1");
+    }
+    cmd
+}
+
+/// Regenerates the seeds.
 fn update_corpus(env: &Env) -> Result<()> {
-    let manifest = fuzz_dir().join("Cargo.toml");
-    cmd::run(
-        env.cargo()
-            .args(["test", "--manifest-path"])
-            .arg(&manifest)
-            .args(["--test", "seed_corpus"])
-            .env("AYA_BUILD_SKIP", "1")
-            .env("SYSOTEL_FUZZ_BLESS", "1"),
-    )?;
-    cmd::run(
-        env.cargo()
-            .args(["test", "--manifest-path"])
-            .arg(&manifest)
-            .args(["--test", "seed_corpus"])
-            .env("AYA_BUILD_SKIP", "1"),
-    )
-    .context("the seeds were rewritten but do not check")?;
+    cmd::run(&mut seed_corpus_test(env, true))?;
+    cmd::run(&mut seed_corpus_test(env, false)).context("the seeds were rewritten but do not check")?;
     println!("fuzz: seeds written under {}; commit them", fuzz_dir().join("corpus").display());
     Ok(())
 }
