@@ -14,8 +14,7 @@ use super::{
 
 pub fn print(machine: &Machine, runs: usize, results: &Results, many: &ManyProcesses, flood: &[Step]) {
     print_raw(results);
-    header(machine);
-    println!("median of {runs} runs; configurations alternate within each run (forward, then backward)\n");
+    medians_header(machine, runs);
     println!("{}", table(results, many).render());
     flood_report::print(flood);
 }
@@ -59,11 +58,16 @@ pub fn print_flood_only(machine: &Machine, flood: &[Step]) {
 /// The report of `--storm-only`: raw figures and the storm rows.
 pub fn print_storm_only(machine: &Machine, runs: usize, results: &Results) {
     print_raw(results);
-    header(machine);
-    println!("median of {runs} runs; configurations alternate within each run (forward, then backward)\n");
+    medians_header(machine, runs);
     let mut table = new_table();
     storm_rows(&mut table, results);
     println!("{}", table.render());
+}
+
+/// The machine, then how the medians below were taken.
+fn medians_header(machine: &Machine, runs: usize) {
+    header(machine);
+    println!("median of {runs} runs; configurations alternate within each run (forward, then backward)\n");
 }
 
 fn header(machine: &Machine) {
