@@ -6,6 +6,7 @@ mod bench;
 mod bpf_linker;
 mod build;
 mod cmd;
+mod disk;
 mod elf;
 mod env;
 mod fuzz;

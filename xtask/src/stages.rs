@@ -1,12 +1,16 @@
-//! Sequential stages with fast failure and a final summary line per stage.
+//! Sequential stages with fast failure and a final summary line per stage,
+//! with the time each took and the disk space left after it.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 
+use crate::disk;
+
 enum Outcome {
-    Passed(Duration),
-    Failed(Duration),
+    /// How long it took, and the bytes free after it.
+    Passed(Duration, Option<u64>),
+    Failed(Duration, Option<u64>),
     Skipped,
 }
 
@@ -26,14 +30,16 @@ impl Stages {
         }
         println!("\n==> {name}");
         let start = Instant::now();
-        match stage() {
+        let result = stage();
+        let (took, free) = (start.elapsed(), disk::available());
+        match result {
             Ok(value) => {
-                self.done.push((name.to_owned(), Outcome::Passed(start.elapsed())));
+                self.done.push((name.to_owned(), Outcome::Passed(took, free)));
                 Some(value)
             }
             Err(error) => {
                 eprintln!("error: {name}: {error:#}");
-                self.done.push((name.to_owned(), Outcome::Failed(start.elapsed())));
+                self.done.push((name.to_owned(), Outcome::Failed(took, free)));
                 self.failed = true;
                 None
             }
@@ -45,14 +51,22 @@ impl Stages {
         println!("\nsummary:");
         for (name, outcome) in &self.done {
             match outcome {
-                Outcome::Passed(took) => println!("  ok       {name} ({:.1}s)", took.as_secs_f64()),
-                Outcome::Failed(took) => println!("  FAILED   {name} ({:.1}s)", took.as_secs_f64()),
+                Outcome::Passed(took, free) => println!("  ok       {name} ({})", after(*took, *free)),
+                Outcome::Failed(took, free) => println!("  FAILED   {name} ({})", after(*took, *free)),
                 Outcome::Skipped => println!("  skipped  {name}"),
             }
         }
-        match self.done.iter().find(|(_, outcome)| matches!(outcome, Outcome::Failed(_))) {
+        match self.done.iter().find(|(_, outcome)| matches!(outcome, Outcome::Failed(..))) {
             Some((name, _)) => Err(anyhow!("stage `{name}` failed")),
             None => Ok(()),
         }
+    }
+}
+
+/// `12.3s; 40.1 GiB free`, or only the time when `df` did not answer.
+fn after(took: Duration, free: Option<u64>) -> String {
+    match free {
+        Some(bytes) => format!("{:.1}s; {}", took.as_secs_f64(), disk::describe(bytes)),
+        None => format!("{:.1}s", took.as_secs_f64()),
     }
 }
