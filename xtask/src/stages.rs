@@ -70,3 +70,16 @@ fn after(took: Duration, free: Option<u64>) -> String {
         None => format!("{:.1}s", took.as_secs_f64()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::after;
+
+    #[test]
+    fn shows_the_time_and_the_space_left_when_known() {
+        assert_eq!(after(Duration::from_millis(12_345), Some(3 << 30)), "12.3s; 3.0 GiB free");
+        assert_eq!(after(Duration::from_millis(400), None), "0.4s");
+    }
+}
