@@ -150,7 +150,7 @@ impl SecurityRecord {
                 _ => None,
             };
             let abs = match known {
-                Some(base) if !p.starts_with('/') => Some(super::resolve::normalize(&format!("{base}/{p}"))),
+                Some(base) if !p.starts_with('/') => Some(super::resolve::join(base, p)),
                 _ => absolute(lookup, pid, dirfd, p),
             };
             Some(match abs {

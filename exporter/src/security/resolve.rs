@@ -85,7 +85,13 @@ pub fn absolute(lookup: &dyn ProcLookup, pid: u32, dirfd: Option<i32>, path: &st
     if path.is_empty() {
         return Some(normalize(&base));
     }
-    Some(normalize(&format!("{base}/{path}")))
+    Some(join(&base, path))
+}
+
+/// `path` (relative) below the directory `base` (absolute), normalised.
+#[must_use]
+pub fn join(base: &str, path: &str) -> String {
+    normalize(&format!("{base}/{path}"))
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 //! starts from; once userspace has made it absolute and normalised it, this
 //! list decides whether the read is reported (as a watched read) or skipped.
 
-use super::{SecurityRecord, resolve::normalize};
+use super::{
+    SecurityRecord,
+    resolve::{join, normalize},
+};
 use crate::{decode::SecurityEvent, util::text::escape_bytes};
 
 /// The watched prefixes (absolute, as configured).
@@ -41,7 +44,7 @@ impl WatchList {
             return Some(self.covers(&normalize(&path)));
         }
         let base = e.base.as_ref().filter(|b| !b.truncated)?;
-        Some(self.covers(&normalize(&format!("{}/{path}", escape_bytes(&base.path)))))
+        Some(self.covers(&join(&escape_bytes(&base.path), &path)))
     }
 
     /// For a read the kernel left undecided: whether it is reported. It is
