@@ -28,6 +28,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use exporter_common::events::security::SEC_WATCH_PREFIX_MAX;
 use sysotel_integration::{
     events::{BPF, EVASION, EXEC, FILE, ISOLATION, MODULE, NETWORK, PRIVILEGE, PTRACE, SIGNAL},
     gate::require_integration,
@@ -884,7 +885,3 @@ fn longest_prefix_dirs(dir: &Path) -> (String, String) {
     assert_eq!(format!("{}/{long}/", dir.display()).len(), SEC_WATCH_PREFIX_MAX);
     (long, beside)
 }
-
-/// The longest watched prefix the kernel compares
-/// (`exporter_common::events::security::SEC_WATCH_PREFIX_MAX`).
-const SEC_WATCH_PREFIX_MAX: usize = 64;
