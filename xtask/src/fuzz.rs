@@ -64,8 +64,8 @@ pub fn run(options: &Options) -> Result<()> {
 /// Every target for `seconds`, as `cargo xtask test` runs them.
 pub fn run_all(env: &Env, seconds: u64) -> Result<()> {
     // The committed seeds must match the records and rules they stand for:
-    // stale seeds fuzz shapes the agent no longer receives.
-    // Built first on its own, so that a failed build (a full disk, say) is
+    // stale seeds fuzz shapes the agent no longer receives. The check is
+    // built first, on its own, so that a failed build (a full disk, say) is
     // not reported as stale seeds.
     cmd::run(seed_corpus_test(env, false).arg("--no-run")).context("building the fuzz seed check failed")?;
     cmd::run(&mut seed_corpus_test(env, false))
